@@ -1,0 +1,82 @@
+"""Devices, seeding, paths and the smoke-test switch."""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+SMOKE_ENV = "GAN_COURSE_SMOKE"
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def get_device(choice: str = "auto") -> torch.device:
+    """Return a torch.device: "auto" picks cuda, then mps, then cpu; explicit choices are checked."""
+    if choice not in DEVICE_CHOICES:
+        raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {choice!r}")
+    if choice == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was requested but torch.cuda.is_available() is False; "
+                         "use 'auto' or 'cpu'")
+    if choice == "mps" and not _mps_available():
+        raise ValueError("device 'mps' was requested but this machine has no usable MPS backend; "
+                         "use 'auto' or 'cpu'")
+    return torch.device(choice)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed python, numpy and torch (all devices); return a torch.Generator seeded the same way."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(int(seed))
+
+
+def repo_root() -> Path:
+    """Return the course repository root (the folder that holds gan_helpers/)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    """Return data/cache/ in the repository (or $GAN_CACHE_DIR), creating it if needed."""
+    path = Path(os.environ.get("GAN_CACHE_DIR") or repo_root() / "data" / "cache")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def short_path(path: str | os.PathLike) -> str:
+    """Return path relative to the repository root when possible, so outputs hold no home folders."""
+    path = Path(path).resolve()
+    try:
+        return os.path.relpath(path, repo_root())
+    except ValueError:  # another drive on Windows
+        return path.name
+
+
+def smoke_mode() -> bool:
+    """True when $GAN_COURSE_SMOKE is set: notebooks run tiny budgets (for testing student builds)."""
+    return os.environ.get(SMOKE_ENV, "").strip() not in ("", "0", "false", "False")
+
+
+def budget(steps: int, smoke_steps: int = 2) -> int:
+    """Return steps, or a tiny smoke_steps when smoke_mode() is on (results are then meaningless)."""
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    return min(steps, smoke_steps) if smoke_mode() else steps
+
+
+def count_parameters(module: torch.nn.Module) -> int:
+    """Return the number of trainable parameters of a module."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,57 @@
+"""Interactive pieces: self-check quizzes (and, later, live training widgets).
+
+Every callback is a plain function (e.g. grade_choice) that unit tests call without a browser.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import ipywidgets as W
+
+
+def grade_choice(selected: set[int] | Sequence[int], correct: set[int] | Sequence[int],
+                 explanations: Sequence[str]) -> str:
+    """Return feedback text for selected option indices against the set of correct ones."""
+    selected, correct = set(selected), set(correct)
+    if not selected:
+        return "Pick an answer first."
+    bad = [i for i in selected | correct if not 0 <= i < len(explanations)]
+    if bad:
+        raise ValueError(f"option indices {bad} out of range for {len(explanations)} options")
+    verdict = "Correct!" if selected == correct else (
+        "Partly right." if selected & correct else "Not quite.")
+    lines = [verdict]
+    for i in sorted(selected | correct):
+        mark = "✓" if i in correct else "✗"
+        lines.append(f"{mark} option {i + 1}: {explanations[i]}")
+    return "\n".join(lines)
+
+
+def multiple_choice(question: str, options: Sequence[str], correct: set[int] | Sequence[int],
+                    explanations: Sequence[str]) -> W.VBox:
+    """A quiz widget: radio buttons (one right answer) or checkboxes (several), then feedback."""
+    correct = set(correct)
+    if len(options) != len(explanations):
+        raise ValueError(f"need one explanation per option: {len(options)} options, "
+                         f"{len(explanations)} explanations")
+    if not correct or not correct <= set(range(len(options))):
+        raise ValueError(f"correct must be a non-empty set of indices in [0, {len(options)})")
+    if len(correct) == 1:
+        picker = W.RadioButtons(options=list(options), value=None, layout=W.Layout(width="max-content"))
+        selected = lambda: set() if picker.value is None else {list(options).index(picker.value)}  # noqa: E731
+        body = picker
+    else:
+        boxes = [W.Checkbox(description=o, value=False, indent=False,
+                            layout=W.Layout(width="max-content")) for o in options]
+        selected = lambda: {i for i, b in enumerate(boxes) if b.value}  # noqa: E731
+        body = W.VBox(boxes)
+    button = W.Button(description="Check answer", button_style="info")
+    out = W.HTML()
+
+    def on_click(_: W.Button) -> None:
+        text = grade_choice(selected(), correct, explanations)
+        out.value = "<pre style='white-space: pre-wrap'>" + text + "</pre>"
+
+    button.on_click(on_click)
+    hint = " (select all that apply)" if len(correct) > 1 else ""
+    return W.VBox([W.HTML(f"<b>{question}</b>{hint}"), body, button, out])
