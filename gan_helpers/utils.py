@@ -80,3 +80,20 @@ def budget(steps: int, smoke_steps: int = 2) -> int:
 def count_parameters(module: torch.nn.Module) -> int:
     """Return the number of trainable parameters of a module."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def course_map(folder: str | os.PathLike | None = None) -> list[dict[str, str]]:
+    """Read each notebook's title and "Time to run" line: [{notebook, title, time}] in reading order."""
+    import json
+    import re
+
+    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
+    rows = []
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        title = re.search(r"^# (.+)$", text, re.M)
+        time = re.search(r"\*\*Time to run:\*\*\s*([^\n.]+)", text)
+        rows.append({"notebook": path.name, "title": title.group(1).strip() if title else path.stem,
+                     "time": time.group(1).strip() if time else "?"})
+    return rows

@@ -1,0 +1,83 @@
+"""The stored notebooks: one clean top-to-bottom run, no errors, no machine paths, the course's shape."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MACHINE_PATH = re.compile(r"(/root/|/home/[^/\s]+/|/Users/[^/\s]+/|/work/|/tmp/|[A-Z]:\\\\Users)")
+SECTIONS = ["## Learning goals", "## Quiz", "## Exercises", "## Summary", "## References"]
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def output_texts(cell: dict):
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            yield "".join(out["text"])
+        for key, value in out.get("data", {}).items():
+            if key.startswith("text/"):
+                yield "".join(value) if isinstance(value, list) else str(value)
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks/NN_*.ipynb found"
+    assert NOTEBOOKS[0].name.startswith("00_")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_in_order_without_errors(path):
+    cells = [c for c in code_cells(load(path)) if "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: re-run it top to bottom ({counts})"
+    for i, cell in enumerate(cells):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, f"{path.name}: code cell {i + 1} stores an error {errors[0].get('ename')}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_machine_paths_in_outputs(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        for text in output_texts(cell):
+            m = MACHINE_PATH.search(text)
+            assert not m, f"{path.name}: code cell {i + 1} output shows a machine path {m.group(0)!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_cell_seeds_and_picks_device(path):
+    first = "".join(code_cells(load(path))[0]["source"])
+    assert "seed_everything(" in first, f"{path.name}: seed the notebook in its first code cell"
+    assert "get_device(" in first, f"{path.name}: pick the device in the first code cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_imports_gan_helpers_explicitly(path):
+    for cell in code_cells(load(path)):
+        src = "".join(cell["source"])
+        assert not re.search(r"from\s+gan_helpers[\w.]*\s+import\s+\*", src), f"{path.name}: no star imports"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not p.name.startswith("00_")], ids=lambda p: p.name)
+def test_course_notebook_has_every_section(path):
+    md = "\n".join("".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown")
+    assert md.lstrip().startswith("# "), f"{path.name}: start with a title"
+    positions = [md.find(s) for s in SECTIONS]
+    missing = [s for s, p in zip(SECTIONS, positions) if p < 0]
+    assert not missing, f"{path.name}: missing sections {missing}"
+    assert positions == sorted(positions), f"{path.name}: sections out of order"
+    assert "**Time to run:**" in md, f"{path.name}: state the time to run"
+    n_solutions = sum("### BEGIN SOLUTION" in "".join(c["source"]) for c in load(path)["cells"])
+    assert 2 <= n_solutions <= 4, f"{path.name}: {n_solutions} exercises with solutions (want 2-4)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_small(path):
+    assert path.stat().st_size < 3_000_000, f"{path.name} is over 3 MB"

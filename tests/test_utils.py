@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+import gan_helpers as gh
+
+
+def test_get_device_auto_returns_available_device():
+    dev = gh.utils.get_device("auto")
+    assert dev.type in ("cpu", "cuda", "mps")
+    if torch.cuda.is_available():
+        assert dev.type == "cuda"
+    elif not gh.utils._mps_available():
+        assert dev.type == "cpu"
+
+
+def test_get_device_cpu_and_errors():
+    assert gh.utils.get_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="one of"):
+        gh.utils.get_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="cuda"):
+            gh.utils.get_device("cuda")
+    if not gh.utils._mps_available():
+        with pytest.raises(ValueError, match="mps"):
+            gh.utils.get_device("mps")
+
+
+def test_seed_everything_repeats_all_generators():
+    def draw():
+        gen = gh.utils.seed_everything(123)
+        return (np.random.rand(3), torch.randn(3), __import__("random").random(), torch.rand(2, generator=gen))
+
+    a, b = draw(), draw()
+    np.testing.assert_array_equal(a[0], b[0])
+    assert torch.equal(a[1], b[1]) and a[2] == b[2] and torch.equal(a[3], b[3])
+    gh.utils.seed_everything(124)
+    assert not torch.equal(torch.randn(3), a[1])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed"):
+        gh.utils.seed_everything(bad)
+
+
+def test_budget_and_smoke_mode(monkeypatch):
+    monkeypatch.delenv(gh.utils.SMOKE_ENV, raising=False)
+    assert not gh.utils.smoke_mode() and gh.utils.budget(500) == 500
+    monkeypatch.setenv(gh.utils.SMOKE_ENV, "1")
+    assert gh.utils.smoke_mode() and gh.utils.budget(500) == 2 and gh.utils.budget(1) == 1
+    monkeypatch.setenv(gh.utils.SMOKE_ENV, "0")
+    assert not gh.utils.smoke_mode()
+    with pytest.raises(ValueError):
+        gh.utils.budget(-1)
+
+
+def test_short_path_has_no_home_folder():
+    p = gh.utils.short_path(gh.utils.repo_root() / "data" / "x")
+    assert p == "data/x"
+
+
+def test_package_import_is_lazy_and_side_effect_free():
+    import subprocess
+    import sys
+
+    code = ("import sys, gan_helpers as gh; import torch; s = torch.initial_seed();"
+            "print('gan_helpers.training' in sys.modules, 'matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_torchvision_imports_and_make_grid_works():
+    import torchvision
+    from torchvision.utils import make_grid
+
+    grid = make_grid(torch.zeros(4, 1, 28, 28), nrow=2, padding=2)
+    assert grid.shape == (3, 2 * 30 + 2, 2 * 30 + 2)
+    assert torchvision.__version__
