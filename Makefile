@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install lab test unit notebooks student bench clean
+.PHONY: install lab test unit notebooks run-notebooks student bench clean
 
 # Re-install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -27,6 +27,13 @@ unit: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks
+
+# Re-execute every notebook in place (stored outputs from one clean top-to-bottom run).
+# 00 goes last: its course map reads the other notebooks.
+run-notebooks: $(STAMP)
+	cd notebooks && for nb in $$(ls [0-9][0-9]_*.ipynb | grep -v '^00_') 00_start_here.ipynb; do \
+	  echo "== $$nb"; ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; done
 
 clean:
 	rm -rf $(VENV) student reports build

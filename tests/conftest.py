@@ -1,12 +1,10 @@
 """Shared pytest fixtures and markers for the gan_helpers unit tests."""
 from __future__ import annotations
 
-import os
-
 import matplotlib
 import pytest
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")  # this process only; nbval kernels keep their inline backend
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,5 +27,3 @@ def no_data_env(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path))
     return tmp_path
 
-
-os.environ.setdefault("MPLBACKEND", "Agg")
