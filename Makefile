@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install lab test unit notebooks run-notebooks student bench clean
+.PHONY: install lab test unit notebooks run-notebooks student student-test bench clean
 
 # Re-install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -23,7 +23,18 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -m "not student"
+
+# Student version of every notebook (solutions removed, outputs cleared) in student/.
+student: $(STAMP)
+	$(BIN)/python -m gan_helpers.homework
+
+student-test: $(STAMP)
+	$(BIN)/python -m pytest tests/test_homework.py -m student
+
+# Time-to-quality benchmark; writes reports/bench.md and reports/bench.json.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks
