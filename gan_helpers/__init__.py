@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "checks", "data", "homework", "losses", "metrics", "models",
+    "checks", "data", "homework", "lab", "losses", "metrics", "models",
     "plotting", "theory", "training", "utils", "widgets",
 )
 __all__ = list(_SUBMODULES)
