@@ -1,0 +1,183 @@
+"""Generators and discriminators: small MLPs for 1-D/2-D toys, a DCGAN pair for 28x28 MNIST.
+
+Every discriminator (and critic) returns a raw LOGIT / score of shape (B, 1): no sigmoid in any
+model, because the losses in gh.losses work on logits (stable log-sigmoid / softplus forms).
+Every generator has the attribute ``latent_dim`` and takes z of shape (B, latent_dim).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _check_positive(**sizes: int) -> None:
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def _check_latent(z: torch.Tensor, latent_dim: int) -> None:
+    if z.ndim != 2 or z.shape[1] != latent_dim:
+        raise ValueError(f"z must have shape (B, {latent_dim}), got {tuple(z.shape)}")
+
+
+def _mlp(d_in: int, d_out: int, hidden: int, depth: int, act: type[nn.Module] | nn.Module) -> nn.Sequential:
+    """depth hidden layers of width hidden, each followed by act, then a linear output layer."""
+    layers: list[nn.Module] = []
+    width = d_in
+    for _ in range(depth):
+        layers += [nn.Linear(width, hidden), act() if isinstance(act, type) else act]
+        width = hidden
+    layers.append(nn.Linear(width, d_out))
+    return nn.Sequential(*layers)
+
+
+class MLPGenerator(nn.Module):
+    """MLP generator for toy data: z (B, latent_dim) -> x (B, out_dim); ReLU hidden layers, linear output."""
+
+    def __init__(self, latent_dim: int = 1, out_dim: int = 1, hidden: int = 32, depth: int = 2) -> None:
+        super().__init__()
+        _check_positive(latent_dim=latent_dim, out_dim=out_dim, hidden=hidden)
+        if not isinstance(depth, int) or depth < 0:
+            raise ValueError(f"depth (number of hidden layers) must be an int >= 0, got {depth!r}")
+        self.latent_dim, self.out_dim = latent_dim, out_dim
+        self.net = _mlp(latent_dim, out_dim, hidden, depth, nn.ReLU)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """z: (B, latent_dim) -> samples (B, out_dim)."""
+        _check_latent(z, self.latent_dim)
+        return self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    """MLP discriminator for toy data: x (B, in_dim) -> logit (B, 1); LeakyReLU(0.2) hidden layers."""
+
+    def __init__(self, in_dim: int = 1, hidden: int = 32, depth: int = 2) -> None:
+        super().__init__()
+        _check_positive(in_dim=in_dim, hidden=hidden)
+        if not isinstance(depth, int) or depth < 0:
+            raise ValueError(f"depth (number of hidden layers) must be an int >= 0, got {depth!r}")
+        self.in_dim = in_dim
+        self.net = _mlp(in_dim, 1, hidden, depth, nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B, in_dim) -> logits (B, 1) (apply torch.sigmoid for D(x))."""
+        if x.ndim != 2 or x.shape[1] != self.in_dim:
+            raise ValueError(f"x must have shape (B, {self.in_dim}), got {tuple(x.shape)}")
+        return self.net(x)
+
+
+# --------------------------------------------------------------------------- DCGAN (28x28x1)
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """DCGAN init (Radford et al. 2015): conv/linear weights ~ N(0, 0.02), norm scales ~ N(1, 0.02), biases 0.
+
+    Use as ``model.apply(init_dcgan_weights)``; the DCGAN classes below already call it.
+    """
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm, nn.LayerNorm)):
+        if module.weight is not None:
+            nn.init.normal_(module.weight, 1.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+
+class DCGANGenerator(nn.Module):
+    """DCGAN generator: z (B, latent_dim) -> images (B, 1, 28, 28) in [-1, 1].
+
+    1x1 -> 7x7 (transposed conv = "project and reshape") -> 14x14 -> 28x28 with stride-2 transposed
+    convolutions; batch norm + ReLU after every layer except the output, which is tanh.
+    """
+
+    def __init__(self, latent_dim: int = 64, ngf: int = 32) -> None:
+        super().__init__()
+        _check_positive(latent_dim=latent_dim, ngf=ngf)
+        self.latent_dim, self.ngf = latent_dim, ngf
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(latent_dim, 2 * ngf, 7, 1, 0, bias=False),  # (2ngf, 7, 7)
+            nn.BatchNorm2d(2 * ngf), nn.ReLU(True),
+            nn.ConvTranspose2d(2 * ngf, ngf, 4, 2, 1, bias=False),  # (ngf, 14, 14)
+            nn.BatchNorm2d(ngf), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf, 1, 4, 2, 1),  # (1, 28, 28), no batch norm on the output
+            nn.Tanh(),
+        )
+        self.apply(init_dcgan_weights)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """z: (B, latent_dim) -> images (B, 1, 28, 28)."""
+        _check_latent(z, self.latent_dim)
+        return self.net(z[:, :, None, None])
+
+
+class DCGANDiscriminator(nn.Module):
+    """DCGAN discriminator: images (B, 1, 28, 28) -> logits (B, 1).
+
+    28x28 -> 14x14 -> 7x7 with stride-2 convolutions (no pooling), LeakyReLU(0.2), no norm on the
+    input layer, a 7x7 convolution to one score. critic=True gives the WGAN-GP critic: batch norm is
+    replaced by layer norm over (C, H, W) (GroupNorm with one group), since a gradient penalty on
+    each sample is meaningless when the score depends on the rest of the batch.
+    """
+
+    def __init__(self, ndf: int = 32, critic: bool = False) -> None:
+        super().__init__()
+        _check_positive(ndf=ndf)
+        self.ndf, self.critic = ndf, bool(critic)
+        norm = nn.GroupNorm(1, 2 * ndf) if critic else nn.BatchNorm2d(2 * ndf)
+        self.net = nn.Sequential(
+            nn.Conv2d(1, ndf, 4, 2, 1),  # (ndf, 14, 14), no norm on the input layer
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, 2 * ndf, 4, 2, 1, bias=False),  # (2ndf, 7, 7)
+            norm, nn.LeakyReLU(0.2, True),
+            nn.Conv2d(2 * ndf, 1, 7, 1, 0),  # (1, 1, 1): the logit / critic score
+        )
+        self.apply(init_dcgan_weights)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B, 1, 28, 28) -> logits or critic scores (B, 1)."""
+        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            raise ValueError(f"x must have shape (B, 1, 28, 28), got {tuple(x.shape)}")
+        return self.net(x).flatten(1)
+
+
+# --------------------------------------------------------------------------- PacGAN packing
+
+
+def pack_samples(x: torch.Tensor, pack: int) -> torch.Tensor:
+    """PacGAN packing: (B * pack, C, ...) -> (B, pack * C, ...); row i packs samples i*pack .. i*pack+pack-1.
+
+    The pack samples are concatenated along dim 1 (features for (N, d), channels for images), in
+    order: for 2-D points, row i is [x_{i*pack}, x_{i*pack+1}, ...] flattened to pack * d numbers.
+    """
+    if not isinstance(pack, int) or isinstance(pack, bool) or pack < 1:
+        raise ValueError(f"pack must be a positive int, got {pack!r}")
+    if not isinstance(x, torch.Tensor) or x.ndim < 2:
+        raise ValueError(f"x must be a tensor of shape (B * pack, C, ...), got "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    n = x.shape[0]
+    if n == 0 or n % pack:
+        raise ValueError(f"the batch size {n} must be a positive multiple of pack = {pack}")
+    return x.reshape(n // pack, pack * x.shape[1], *x.shape[2:])
+
+
+class PackedDiscriminator(nn.Module):
+    """PacGAN discriminator (Lin et al. 2018): x (B * pack, d) -> pack_samples -> inner D -> logits (B, 1).
+
+    The inner discriminator must accept packed inputs, e.g. MLPDiscriminator(in_dim=pack * d).
+    A generator trained against it is scored on pack independent samples at once, so a batch
+    with too little variety (a collapsed generator) is easier to reject.
+    """
+
+    def __init__(self, inner: nn.Module, pack: int) -> None:
+        super().__init__()
+        if not isinstance(inner, nn.Module):
+            raise ValueError(f"inner must be an nn.Module discriminator, got {type(inner).__name__}")
+        _check_positive(pack=pack)
+        self.inner, self.pack = inner, pack
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B * pack, d) (or (B * pack, C, H, W)) -> logits (B, 1)."""
+        return self.inner(pack_samples(x, self.pack))
