@@ -97,3 +97,13 @@ def course_map(folder: str | os.PathLike | None = None) -> list[dict[str, str]]:
         rows.append({"notebook": path.name, "title": title.group(1).strip() if title else path.stem,
                      "time": time.group(1).strip() if time else "?"})
     return rows
+
+
+def cpu_threads(device: torch.device, n: int = 1) -> int:
+    """On the CPU use n torch threads (the course's small models run as fast on one, and far faster
+    when other programs share the cores); on a GPU leave torch alone. Return the thread count."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if torch.device(device).type == "cpu":
+        torch.set_num_threads(n)
+    return torch.get_num_threads()

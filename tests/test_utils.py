@@ -77,3 +77,13 @@ def test_torchvision_imports_and_make_grid_works():
     grid = make_grid(torch.zeros(4, 1, 28, 28), nrow=2, padding=2)
     assert grid.shape == (3, 2 * 30 + 2, 2 * 30 + 2)
     assert torchvision.__version__
+
+
+def test_cpu_threads_sets_and_validates():
+    old = torch.get_num_threads()
+    try:
+        assert gh.utils.cpu_threads(torch.device("cpu"), 1) == 1
+        with pytest.raises(ValueError):
+            gh.utils.cpu_threads(torch.device("cpu"), 0)
+    finally:
+        torch.set_num_threads(old)
