@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from gan_helpers import checks
+from gan_helpers.checks import generative, objectives
 from gan_helpers.checks import Result
 
 MVN = torch.distributions.MultivariateNormal
@@ -35,7 +36,7 @@ def logpdf_float32_numpy(x, mean, cov):
 
 def test_gaussian_log_density_reference_matches_hand_value():
     # 1-D standard normal at 0: -0.5 log(2 pi); 2-D diag(4, 1) at (2, 0): -0.5 (1 + log 4 + 2 log 2 pi)
-    ref = checks._ref_gaussian_log_density
+    ref = generative._ref_gaussian_log_density
     got = ref(torch.zeros(1, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64),
               torch.eye(1, dtype=torch.float64))
     assert abs(got.item() + 0.5 * math.log(2 * math.pi)) < 1e-12
@@ -63,8 +64,8 @@ def posterior_no_prior(x, params):
 
 
 def test_class_posterior_reference_rows_sum_to_one_and_match_two_class_logit():
-    x, p = checks._cases_01(5)[0]
-    post = checks._ref_class_posterior(x, p)
+    x, p = generative._cases_01(5)[0]
+    post = generative._ref_class_posterior(x, p)
     assert torch.allclose(post.sum(1), torch.ones(len(x), dtype=post.dtype))
     # two classes: p(y=1|x) = sigmoid(log p(x,1) - log p(x,0))
     lj = [math.log(p["priors"][k]) + logpdf_torch(x, p["means"][k], p["covs"][k]) for k in (0, 1)]
@@ -128,7 +129,7 @@ def d_prior_good(p_data, p_g, prior_real):
 
 def test_optimal_d_with_prior_reference_by_hand():
     # p_data = 1, p_g = 3: equal priors 1/4; prior 0.75 gives 0.75 / (0.75 + 0.75) = 1/2
-    ref = checks._ref_optimal_d_with_prior
+    ref = objectives._ref_optimal_d_with_prior
     assert np.allclose(ref([1.0, 0.0, 0.0], [3.0, 2.0, 0.0], 0.5), [0.25, 0.0, 0.5])
     assert np.allclose(ref([1.0], [3.0], 0.75), [0.5])
 
@@ -175,8 +176,8 @@ def best_value_grid(a, b):
 
 
 def test_best_value_reference_matches_brute_force():
-    for a, b in checks._density_cases(7):
-        assert np.allclose(checks._ref_best_value(a, b), best_value_grid(a, b), atol=1e-6)
+    for a, b in objectives._density_cases(7):
+        assert np.allclose(objectives._ref_best_value(a, b), best_value_grid(a, b), atol=1e-6)
 
 
 def test_check_best_value():

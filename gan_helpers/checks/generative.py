@@ -1,0 +1,230 @@
+"""Checkers for notebooks 01 (discriminative vs generative) and 02 (non-invertible generator)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence  # noqa: F401
+import numpy as np
+import torch
+
+from .core import Result, run_check
+
+
+# --- notebook 01 ---------------------------------------------------------------------------
+# References for 01 are private here: they are the exercises' answers, needed by no other notebook.
+
+def _ref_gaussian_log_density(x: torch.Tensor, mean: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
+    """log N(x; mean, cov) for x (n, d), mean (d,), cov (d, d) -> (n,)."""
+    chol = torch.linalg.cholesky(cov)
+    sol = torch.linalg.solve_triangular(chol, (x - mean).T, upper=False)  # (d, n)
+    log_det = 2 * torch.log(torch.diagonal(chol)).sum()
+    return -0.5 * ((sol**2).sum(0) + log_det + x.shape[-1] * np.log(2 * np.pi))
+
+
+def _ref_class_posterior(x: torch.Tensor, params: dict) -> torch.Tensor:
+    """p(y = k | x) by Bayes' rule for class-conditional Gaussians: x (n, d) -> (n, K)."""
+    log_joint = torch.stack([torch.log(params["priors"][k]) + _ref_gaussian_log_density(
+        x, params["means"][k], params["covs"][k]) for k in range(len(params["priors"]))], dim=1)
+    return torch.softmax(log_joint, dim=1)
+
+
+def _cases_01(seed: int, n: int = 6) -> list[tuple]:
+    """Seeded (x (n, d), params) pairs: two classes in 2-D and three classes in 3-D."""
+    g = torch.Generator().manual_seed(seed)
+    cases = []
+    for k, d in ((2, 2), (3, 3)):
+        a = torch.randn(k, d, d, generator=g, dtype=torch.float64)
+        covs = a @ a.transpose(1, 2) + 0.5 * torch.eye(d, dtype=torch.float64)
+        priors = torch.softmax(torch.randn(k, generator=g, dtype=torch.float64), 0)
+        params = {"priors": priors, "means": torch.randn(k, d, generator=g, dtype=torch.float64),
+                  "covs": covs}
+        cases.append((2 * torch.randn(n, d, generator=g, dtype=torch.float64), params))
+    return cases
+
+
+def check_gaussian_log_density(fn: Callable) -> Result:
+    """Check fn(x (n, d), mean (d,), cov (d, d)) -> log N(x; mean, cov) as a (n,) tensor."""
+    cases = lambda: [(x, p["means"][0], p["covs"][0]) for x, p in _cases_01(101)]  # noqa: E731
+    ld = lambda c: torch.logdet(c)  # noqa: E731
+    quad = lambda x, m, c: ((x - m) @ torch.linalg.inv(c) * (x - m)).sum(1)  # noqa: E731
+    d_log2pi = lambda x: x.shape[1] * np.log(2 * np.pi)  # noqa: E731
+    wrong = {
+        "cov not inverted": (lambda x, m, c: -0.5 * (((x - m) @ c * (x - m)).sum(1) + ld(c) + d_log2pi(x)),
+                             "the quadratic form uses the INVERSE covariance."),
+        "no 1/2 on log det": (lambda x, m, c: -0.5 * (quad(x, m, c) + d_log2pi(x)) - ld(c),
+                              "the normaliser is (2 pi)^(-d/2) det(cov)^(-1/2): mind the 1/2."),
+        "no 2 pi term": (lambda x, m, c: -0.5 * (quad(x, m, c) + ld(c)),
+                         "a density needs its constant -d/2 log(2 pi) too."),
+        "diagonal only": (lambda x, m, c: _ref_gaussian_log_density(x, m, torch.diag_embed(
+            torch.diagonal(c))), "use the full covariance, not only its diagonal (that is naive Bayes)."),
+    }
+    return run_check("gaussian_log_density", fn, _ref_gaussian_log_density, cases,
+                     "compare with torch.distributions.MultivariateNormal(mean, cov).log_prob(x).",
+                     known_wrong=wrong)
+
+
+def check_class_posterior(fn: Callable) -> Result:
+    """Check fn(x (n, d), params) -> p(y = k | x) as a (n, K) tensor whose rows sum to 1."""
+    def joint(x: torch.Tensor, p: dict) -> torch.Tensor:
+        return torch.stack([p["priors"][k] * torch.exp(_ref_gaussian_log_density(
+            x, p["means"][k], p["covs"][k])) for k in range(len(p["priors"]))], 1)
+    flat = lambda p: {**p, "priors": torch.full_like(p["priors"], 1 / len(p["priors"]))}  # noqa: E731
+    wrong = {
+        "priors ignored": (lambda x, p: _ref_class_posterior(x, flat(p)),
+                           "Bayes' rule multiplies each class likelihood by its prior p(y = k)."),
+        "not normalised": (joint, "divide by p(x) = sum_k p(x, y = k) so that each row sums to 1."),
+        "log posterior": (lambda x, p: torch.log(_ref_class_posterior(x, p)),
+                          "return probabilities, not log-probabilities."),
+        "wrong axis": (lambda x, p: joint(x, p) / joint(x, p).sum(0, keepdim=True),
+                       "normalise over classes (each row), not over points."),
+    }
+    return run_check("class_posterior", fn, _ref_class_posterior, lambda: _cases_01(102),
+                     "p(y=k|x) = p(y=k) N(x; mu_k, S_k) / sum_j p(y=j) N(x; mu_j, S_j).",
+                     known_wrong=wrong)
+
+
+def _sample_summary(fn: Callable, params: dict, n: int, seed: int) -> tuple:
+    """Run a sampler fn(params, n, generator) -> (x (n, d), y (n,)); return class fractions, means, covs."""
+    x, y = fn(params, n, torch.Generator().manual_seed(seed))
+    x2, _ = fn(params, n, torch.Generator().manual_seed(seed))
+    k, d = params["means"].shape
+    if tuple(x.shape) != (n, d) or tuple(y.shape) != (n,):
+        raise ValueError(f"expected x of shape ({n}, {d}) and y of shape ({n},), "
+                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
+    if not torch.equal(x, x2):
+        raise ValueError("two calls with equally seeded generators differ: draw all randomness "
+                         "from the `generator` argument")
+    x, y = x.double(), y.long()
+    fracs = torch.stack([(y == j).double().mean() for j in range(k)])
+    return (fracs, torch.stack([x[y == j].mean(0) for j in range(k)]),
+            torch.stack([torch.cov(x[y == j].T) for j in range(k)]))
+
+
+def _sampler_cases() -> list[tuple]:
+    """(params, n, seed) with moderate covariances and priors >= 0.2, so 100k samples pin the moments."""
+    g = torch.Generator().manual_seed(103)
+    cases = []
+    for priors in ((0.3, 0.7), (0.2, 0.3, 0.5)):
+        k = d = len(priors)
+        a = torch.randn(k, d, d, generator=g, dtype=torch.float64)
+        params = {"priors": torch.tensor(priors, dtype=torch.float64),
+                  "means": torch.randn(k, d, generator=g, dtype=torch.float64),
+                  "covs": 0.3 * a @ a.transpose(1, 2) + 0.5 * torch.eye(d, dtype=torch.float64)}
+        cases.append((params, 100_000, 7))
+    return cases
+
+
+def check_sample_generative(fn: Callable) -> Result:
+    """Check a sampler fn(params, n, generator) -> (x (n, d), y (n,) labels) by its sample moments."""
+    cases = _sampler_cases
+    exact = lambda p, n, s: (p["priors"], p["means"], p["covs"])  # noqa: E731
+    k = lambda p: len(p["priors"])  # noqa: E731
+    wrong = {
+        "priors ignored": (lambda p, n, s: (torch.full((k(p),), 1 / k(p)), p["means"], p["covs"]),
+                           "draw the class y from the priors first, then x given y."),
+        "diagonal only": (lambda p, n, s: (p["priors"], p["means"], torch.diag_embed(
+            torch.diagonal(p["covs"], dim1=1, dim2=2))), "independent coordinates lose the correlations: "
+                                                         "use a matrix square root of the covariance."),
+        "cov as scale": (lambda p, n, s: (p["priors"], p["means"], p["covs"] @ p["covs"]),
+                         "x = mean + A eps has covariance A A^T: A must be a square root (Cholesky) "
+                         "of the covariance, not the covariance itself."),
+    }
+    return run_check("sample_generative", lambda p, n, s: _sample_summary(fn, p, n, s), exact, cases,
+                     "ancestral sampling: y ~ Categorical(priors), then x = mean_y + L_y eps with "
+                     "L_y L_y^T = cov_y and eps ~ N(0, I).", known_wrong=wrong, rtol=0.05, atol=0.06)
+
+
+# --- notebook 02 ---------------------------------------------------------------------------
+# References live in gan_helpers.theory (square_neg_preimage, lognormal_pdf, gaussian_interval_mass).
+
+def _as_intervals(got: Any) -> Any:
+    """A student's union of intervals as a list of (float, float); anything else is returned as is."""
+    try:
+        return [(float(lo), float(hi)) for lo, hi in got]
+    except (TypeError, ValueError):
+        return got
+
+
+def check_square_neg_preimage(fn: Callable) -> Result:
+    """Check fn(x (2,)) -> Z(x) for G(z) = [z^2, -z] as a sorted list of (lo, hi) tuples ([] if empty)."""
+    from .. import theory
+
+    def cases() -> list[tuple]:
+        rng = np.random.default_rng(201)
+        xs = [[4.0, 1.0], [4.0, 5.0], [-1.0, 3.0], [4.0, -3.0], [0.25, 10.0], [9.0, -2.5]]
+        xs += [[rng.uniform(0.1, 9.0), rng.uniform(-4.0, 4.0)] for _ in range(6)]
+        return [(np.array(x),) for x in xs]
+
+    def sqrt_or_nan(v: float) -> float:
+        return float(np.sqrt(v)) if v >= 0 else float("nan")
+
+    wrong = {
+        "flipped inequality": (lambda x: theory.intersect_intervals(
+            [(-sqrt_or_nan(x[0]), sqrt_or_nan(x[0]))], [(-np.inf, -x[1])]) if x[0] >= 0 else [],
+            "-z <= x2 means z >= -x2: multiplying by -1 flips the inequality."),
+        "x1 < 0 not handled": (lambda x: [(max(-sqrt_or_nan(x[0]), -x[1]), sqrt_or_nan(x[0]))]
+                               if x[0] < 0 else theory.square_neg_preimage(x),
+                               "z^2 <= x1 has no solution when x1 < 0: return [] there."),
+        "empty case kept": (lambda x: [] if x[0] < 0 else [(max(-np.sqrt(x[0]), -x[1]), np.sqrt(x[0]))],
+                            "when -x2 > sqrt(x1) no z satisfies both constraints: return []."),
+    }
+    return run_check("square_neg_preimage", lambda x: _as_intervals(fn(x)), theory.square_neg_preimage,
+                     cases, "solve each constraint for z, then intersect: z^2 <= x1 gives an interval "
+                     "(or nothing), -z <= x2 a half-line. Return a list of (lo, hi) tuples.",
+                     known_wrong=wrong)
+
+
+def check_lognormal_pdf(fn: Callable) -> Result:
+    """Check fn(x (n,)) -> density (n,) of x = exp(z), z ~ N(0, 1), with 0 for x <= 0."""
+    from scipy import stats
+
+    from .. import theory
+
+    def cases() -> list[tuple]:
+        rng = np.random.default_rng(202)
+        return [(np.concatenate([[-1.0, 0.0], rng.uniform(0.01, 6.0, 20)]),), (rng.uniform(0.05, 3.0, 10),)]
+
+    def on_pos(f: Callable) -> Callable:
+        def g(x: np.ndarray) -> np.ndarray:
+            out = np.zeros_like(x)
+            out[x > 0] = f(x[x > 0])
+            return out
+        return g
+
+    wrong = {
+        "no Jacobian": (on_pos(lambda x: stats.norm.pdf(np.log(x))),
+                        "change of variables: multiply the latent density by |dz/dx|."),
+        "Jacobian upside down": (on_pos(lambda x: stats.norm.pdf(np.log(x)) * x),
+                                 "z = log x, so |dz/dx| = 1/x (not dx/dz)."),
+        "nan for x <= 0": (lambda x: stats.norm.pdf(np.log(np.where(x > 0, x, np.nan))) / x,
+                           "exp(z) > 0 always: the density is 0 for x <= 0 (no log of those x)."),
+    }
+    return run_check("lognormal_pdf", fn, theory.lognormal_pdf, cases,
+                     "p_x(x) = p_z(g^{-1}(x)) |d g^{-1}/dx| with g(z) = exp(z).", known_wrong=wrong,
+                     rtol=1e-6, atol=1e-9)
+
+
+def check_gaussian_interval_mass(fn: Callable) -> Result:
+    """Check fn(intervals, mu, sigma) -> P(z in the union) for z ~ N(mu, sigma^2), as a float."""
+    from scipy import stats
+
+    from .. import theory
+    inf = float("inf")
+
+    def cases() -> list[tuple]:
+        return [([(-1.0, 1.0)], 0.0, 1.0), ([(-inf, -1.0), (1.0, inf)], 0.0, 1.0), ([], 0.0, 1.0),
+                ([(0.0, 2.0), (3.0, inf)], 1.0, 2.0), ([(-inf, inf)], 5.0, 3.0), ([(-2.0, -1.0), (1.0, 2.0)], 0.5, 0.5)]
+
+    def standard(iv: list, mu: float, sigma: float) -> float:
+        return float(sum(stats.norm.cdf(b) - stats.norm.cdf(a) for a, b in iv))
+
+    def var_not_std(iv: list, mu: float, sigma: float) -> float:
+        return float(sum(stats.norm.cdf((b - mu) / sigma**2) - stats.norm.cdf((a - mu) / sigma**2) for a, b in iv))
+
+    def pdf_not_cdf(iv: list, mu: float, sigma: float) -> float:
+        return float(sum(stats.norm.pdf((b - mu) / sigma) - stats.norm.pdf((a - mu) / sigma) for a, b in iv))
+
+    wrong = {"not standardised": (standard, "standardise each endpoint: (b - mu) / sigma."),
+             "divided by the variance": (var_not_std, "divide by the standard deviation sigma, not sigma^2."),
+             "pdf instead of cdf": (pdf_not_cdf, "the mass of [a, b] is Phi(b') - Phi(a'): use the CDF.")}
+    return run_check("gaussian_interval_mass", lambda iv, mu, s: float(fn(iv, mu, s)),
+                     theory.gaussian_interval_mass, cases,
+                     "sum over the intervals of Phi((b - mu)/sigma) - Phi((a - mu)/sigma).", known_wrong=wrong)
