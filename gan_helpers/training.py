@@ -47,7 +47,9 @@ class TrainConfig:
     clip: float | None = None  # WGAN weight clipping c (0.01 in the paper); objective "wgan" needs it
     gp_lambda: float = 10.0  # WGAN-GP penalty weight lambda (10 in the paper)
     log_every: int = 10  # move the logged numbers from the device to the host every log_every steps
-    reuse_fakes: bool = False  # speed: G step reuses the last D step's fakes (PyTorch DCGAN example), no fresh z
+    # Speed knob, left out of the repr: the G step reuses the last D step's fakes (as the PyTorch DCGAN
+    # example) instead of drawing fresh z (Algorithm 1); one generator forward fewer per iteration.
+    reuse_fakes: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         self.betas = tuple(float(b) for b in self.betas)  # type: ignore[assignment]
