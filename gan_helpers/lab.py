@@ -7,7 +7,6 @@ import time
 from dataclasses import replace as _replace
 
 import ipywidgets as W
-import numpy as np
 import torch
 
 from .plotting import LAB_DYNAMIC, draw_lab_frame, update_lab_frame

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import matplotlib
 import pytest
+import torch
 
 matplotlib.use("Agg")  # this process only; nbval kernels keep their inline backend
 
@@ -27,3 +28,12 @@ def no_data_env(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path))
     return tmp_path
 
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Run each test on one torch thread (the course's small models are fastest so), then restore."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -8,15 +8,6 @@ from torch import nn
 from gan_helpers import losses
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core CPU thrash."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 LOG2 = math.log(2.0)
 
 

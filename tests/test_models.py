@@ -6,15 +6,6 @@ from torch import nn
 from gan_helpers import models
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core CPU thrash."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_mlp_shapes_and_latent_dim():
     G = models.MLPGenerator(latent_dim=3, out_dim=2, hidden=16, depth=2)
     D = models.MLPDiscriminator(in_dim=2, hidden=16, depth=3)

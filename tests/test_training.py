@@ -9,15 +9,6 @@ from gan_helpers import data, models, training
 from gan_helpers.training import TrainConfig, Trainer
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread; two threads on a busy 2-core CPU thrash."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.mark.parametrize("bad", [
     dict(lr_g=-1e-4), dict(lr_d=0.0), dict(n_critic=0), dict(g_loss="nonsaturating"),
     dict(objective="hinge"), dict(optimizer="adamw"), dict(batch_size=0), dict(log_every=0),

@@ -15,14 +15,6 @@ def gaussian(mu: float):
     return sample
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def test_linear_gp_critic_reaches_the_penalised_optimum():
     # f(x) = w x + b between N(0, 1) and N(d, 1): the objective -|w| d + lambda (|w| - 1)^2 is minimised
     # at |w| = 1 + d / (2 lambda), so the critic's estimate is d + d^2 / (2 lambda) (2.2 for d = 2, lambda = 10)

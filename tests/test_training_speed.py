@@ -7,14 +7,6 @@ from gan_helpers import data, models, training
 from gan_helpers.training import TrainConfig, Trainer
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _dcgan_trainer(seed=0, **cfg):
     torch.manual_seed(seed)
     G, D = models.DCGANGenerator(latent_dim=8, ngf=4), models.DCGANDiscriminator(ndf=4)

@@ -1,7 +1,8 @@
 """Checkers for notebooks 01 (discriminative vs generative) and 02 (non-invertible generator)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence  # noqa: F401
+from typing import Any, Callable
+
 import numpy as np
 import torch
 

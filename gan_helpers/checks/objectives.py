@@ -1,7 +1,8 @@
 """Checkers for notebooks 03 (optimal discriminator) and 04 (JSD and the GAN objective)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence  # noqa: F401
+from typing import Any, Callable
+
 import numpy as np
 import torch
 

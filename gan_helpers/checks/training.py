@@ -1,7 +1,8 @@
 """Checkers for notebooks 05 (GAN, DCGAN), 06 (WGAN) and 07 (mode collapse)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence  # noqa: F401
+from typing import Callable
+
 import numpy as np
 import torch
 
