@@ -1,21 +1,22 @@
 """Sample-quality metrics: an MNIST classifier with Frechet distance (images) and mode metrics (2-D)."""
 from __future__ import annotations
 
+import hashlib
+import math
+import os
+import time
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import linalg, optimize
+from torch import nn
+
 # --- image metrics (MNIST classifier, class histogram, confidence, Frechet distance) ---------
 # A compact CNN trained once on real MNIST digits (cached in data/cache/) judges generated digits.
 # frechet_classifier_distance is FID computed on THIS classifier's 64-d penultimate features: useful
 # to compare runs inside the course, NOT comparable to Inception-v3 FID numbers in papers.
-import hashlib  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from scipy import linalg  # noqa: E402
-from torch import nn  # noqa: E402
-
 CLASSIFIER_VERSION = 2  # bump when the architecture or the training recipe changes (2: one CPU thread)
 CLASSIFIER_SEED = 0
 CLASSIFIER_EPOCHS = 5  # epochs of the 8,000-image split; the 60k split gets the same number of steps
@@ -251,6 +252,21 @@ def frechet_classifier_distance(images_a: torch.Tensor, images_b: torch.Tensor,
     return frechet_distance(mu_a, s_a, mu_b, s_b)
 
 
+# --- point clouds ---------------------------------------------------------------------------
+
+
+def wasserstein1_points(a, b) -> float:
+    """Exact W1 between two equal-size point clouds (n, d), (n, d): optimal assignment of a to b."""
+    a = torch.as_tensor(a, dtype=torch.float64).reshape(len(a), -1)
+    b = torch.as_tensor(b, dtype=torch.float64).reshape(len(b), -1)
+    if a.shape != b.shape or len(a) == 0:
+        raise ValueError(f"need two non-empty point clouds of the same shape (n, d), got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    cost = torch.cdist(a, b).numpy()
+    rows, cols = optimize.linear_sum_assignment(cost)  # W1 of two n-point empirical laws
+    return float(cost[rows, cols].mean())
+
+
 # --- 2-D mixture metrics (nearest mode, high quality, modes covered, reverse KL) -------------
 # Definitions as in VEEGAN (Srivastava et al. 2017) and PacGAN's code (Lin et al. 2018): a sample
 # is assigned to its nearest mode; it is "high quality" when its distance to that mode is STRICTLY
@@ -258,54 +274,50 @@ def frechet_classifier_distance(images_a: torch.Tensor, images_b: torch.Tensor,
 # MetricLogger: sqrt(sum((x - mu)^2 / var)) < 3 with var = std^2 per coordinate). For an isotropic
 # d-dimensional Gaussian ||x - mu||^2 / std^2 is chi-square with d degrees of freedom, so a true
 # sample is high quality with probability 1 - exp(-9/2) = 98.9 % in 2-D (not the 1-D 99.7 %).
-import math as _math  # noqa: E402
-
-import torch as _torch  # noqa: E402
-
 HQ_N_STD = 3.0
 
 
-def _as_points(x, name: str) -> _torch.Tensor:
-    t = _torch.as_tensor(x.detach().cpu() if isinstance(x, _torch.Tensor) else x, dtype=_torch.float64)
+def _as_points(x, name: str) -> torch.Tensor:
+    t = torch.as_tensor(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=torch.float64)
     if t.ndim != 2 or t.shape[0] == 0 or t.shape[1] == 0:
         raise ValueError(f"{name} must have shape (n, d) with n, d >= 1, got {tuple(t.shape)}")
     return t
 
 
 def _check_inputs(samples, centers, std: float | None = None,
-                  n_std: float = HQ_N_STD) -> tuple[_torch.Tensor, _torch.Tensor]:
+                  n_std: float = HQ_N_STD) -> tuple[torch.Tensor, torch.Tensor]:
     x, c = _as_points(samples, "samples"), _as_points(centers, "centers")
     if x.shape[1] != c.shape[1]:
         raise ValueError(f"samples (n, {x.shape[1]}) and centers (k, {c.shape[1]}) must have the same "
                          "dimension d")
-    if std is not None and not (isinstance(std, (int, float)) and std > 0 and _math.isfinite(std)):
+    if std is not None and not (isinstance(std, (int, float)) and std > 0 and math.isfinite(std)):
         raise ValueError(f"std must be a positive finite number, got {std!r}")
     if not n_std > 0:
         raise ValueError(f"n_std must be positive, got {n_std!r}")
     return x, c
 
 
-def nearest_mode(samples, centers) -> tuple[_torch.Tensor, _torch.Tensor]:
+def nearest_mode(samples, centers) -> tuple[torch.Tensor, torch.Tensor]:
     """Nearest centre of each sample: samples (n, d), centers (k, d) -> (index (n,) int64, distance (n,))."""
     x, c = _check_inputs(samples, centers)
-    dist = _torch.cdist(x, c)  # (n, k) Euclidean distances
+    dist = torch.cdist(x, c)  # (n, k) Euclidean distances
     d_min, idx = dist.min(dim=1)
     return idx, d_min
 
 
-def high_quality_mask(samples, centers, std: float, n_std: float = HQ_N_STD) -> _torch.Tensor:
+def high_quality_mask(samples, centers, std: float, n_std: float = HQ_N_STD) -> torch.Tensor:
     """High-quality mask: samples (n, d) -> (n,) bool, True when ||x - nearest centre|| < n_std * std."""
     _check_inputs(samples, centers, std, n_std)
     _, d_min = nearest_mode(samples, centers)
     return d_min < n_std * std  # NaN / inf samples are never high quality
 
 
-def mode_histogram(samples, centers, std: float, n_std: float = HQ_N_STD) -> _torch.Tensor:
+def mode_histogram(samples, centers, std: float, n_std: float = HQ_N_STD) -> torch.Tensor:
     """Counts of high-quality samples per nearest mode: samples (n, d), centers (k, d) -> (k,) int64."""
     _check_inputs(samples, centers, std, n_std)
     idx, _ = nearest_mode(samples, centers)
     good = high_quality_mask(samples, centers, std, n_std)
-    return _torch.bincount(idx[good], minlength=len(_as_points(centers, "centers")))
+    return torch.bincount(idx[good], minlength=len(_as_points(centers, "centers")))
 
 
 def modes_covered(samples, centers, std: float, n_std: float = HQ_N_STD) -> int:
@@ -329,12 +341,12 @@ def reverse_kl(samples, centers, std: float, weights=None, n_std: float = HQ_N_S
 
     hist = mode_histogram(samples, centers, std, n_std).double()
     k = len(hist)
-    p = _torch.full((k,), 1.0 / k, dtype=_torch.float64) if weights is None else \
-        _torch.as_tensor(weights, dtype=_torch.float64)
+    p = torch.full((k,), 1.0 / k, dtype=torch.float64) if weights is None else \
+        torch.as_tensor(weights, dtype=torch.float64)
     if p.shape != (k,) or (p < 0).any() or abs(float(p.sum()) - 1.0) > 1e-6:
         raise ValueError(f"weights must be {k} non-negative numbers summing to 1, got {weights!r}")
     if hist.sum() == 0:
-        return _math.inf
+        return math.inf
     return kl_divergence_discrete((hist / hist.sum()).numpy(), p.numpy())  # +inf where p = 0 < q
 
 

@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .utils import moving_average
+
 REAL_COLOR, FAKE_COLOR, D_COLOR = "#1f77b4", "#d62728", "#2ca02c"
 COURSE_STYLE = {
     "figure.figsize": (6.0, 4.0), "figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3,
@@ -94,8 +96,7 @@ def plot_curves(curves: dict[str, Sequence[float]], x: Sequence[float] | None = 
         v = np.asarray(values, dtype=float)
         xs = np.arange(len(v)) if x is None else np.asarray(x, dtype=float)
         if smooth > 1 and len(v) >= smooth:
-            v = np.convolve(v, np.ones(smooth) / smooth, mode="valid")
-            xs = xs[smooth - 1:]
+            v, xs = moving_average(v, smooth), xs[smooth - 1:]
         ax.plot(xs, v, label=label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "")
     ax.legend()

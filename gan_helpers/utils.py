@@ -107,3 +107,11 @@ def cpu_threads(device: torch.device, n: int = 1) -> int:
     if torch.device(device).type == "cpu":
         torch.set_num_threads(n)
     return torch.get_num_threads()
+
+
+def moving_average(values, width: int) -> np.ndarray:
+    """Moving average of a 1-D sequence (n,) -> (n - width + 1,); the raw values when n < width."""
+    if width < 1:
+        raise ValueError(f"width must be >= 1, got {width}")
+    v = np.asarray(values, dtype=float)
+    return np.convolve(v, np.ones(width) / width, mode="valid") if len(v) >= width else v

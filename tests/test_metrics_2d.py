@@ -126,3 +126,16 @@ def test_mode_metrics_keys_and_types():
     assert set(out) == {"modes", "hq_percent", "reverse_kl"}
     assert isinstance(out["modes"], int) and isinstance(out["hq_percent"], float)
     assert isinstance(out["reverse_kl"], float)
+
+
+def test_wasserstein1_points_matches_sorted_1d_and_rejects_bad_shapes():
+    from scipy import stats
+
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(200, 1, generator=g), 1 + 2 * torch.randn(200, 1, generator=g)
+    want = stats.wasserstein_distance(a.ravel().numpy(), b.ravel().numpy())
+    assert abs(gh.metrics.wasserstein1_points(a, b) - want) < 1e-9
+    shifted = gh.metrics.wasserstein1_points(a.repeat(1, 2), a.repeat(1, 2) + torch.tensor([3.0, 4.0]))
+    assert abs(shifted - 5.0) < 1e-6  # a rigid shift by (3, 4) costs exactly 5 per point (float32 input)
+    with pytest.raises(ValueError):
+        gh.metrics.wasserstein1_points(torch.zeros(3, 2), torch.zeros(4, 2))

@@ -87,3 +87,10 @@ def test_cpu_threads_sets_and_validates():
             gh.utils.cpu_threads(torch.device("cpu"), 0)
     finally:
         torch.set_num_threads(old)
+
+
+def test_moving_average():
+    np.testing.assert_allclose(gh.utils.moving_average([1, 2, 3, 4], 2), [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(gh.utils.moving_average([1, 2], 5), [1, 2])
+    with pytest.raises(ValueError):
+        gh.utils.moving_average([1, 2], 0)
