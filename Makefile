@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install lab test unit notebooks run-notebooks student student-test bench clean
+.PHONY: install lab test unit notebooks run-notebooks student student-test bench claims clean
 
 # Re-install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -35,6 +35,14 @@ student-test: $(STAMP)
 # Time-to-quality benchmark; writes reports/bench.md and reports/bench.json.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Claims harness (not part of `make test`: minutes per notebook): run each notebook once per seed
+# offset 1..SEEDS and count how often each gh.checks.expect claim holds; writes reports/claims.md
+# and reports/claims.json. Example: make claims NOTEBOOKS="05 07" SEEDS=10
+NOTEBOOKS ?= 03 05 06 07
+SEEDS     ?= 10
+claims: $(STAMP)
+	$(BIN)/python -m gan_helpers.claims --notebooks $(NOTEBOOKS) --seeds $(SEEDS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks

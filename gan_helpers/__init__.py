@@ -5,24 +5,20 @@ cheap and has no side effects: no seeding, no downloads, no global style changes
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from ._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "checks", "data", "homework", "lab", "losses", "metrics", "models",
+    "checks", "claims", "course", "data", "ensemble", "homework", "lab", "losses", "metrics", "models",
     "plotting", "theory", "training", "utils", "widgets",
 )
 __all__ = list(_SUBMODULES)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'gan_helpers' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _SUBMODULES, globals())
 
 
 def __dir__() -> list[str]:

@@ -79,25 +79,28 @@ def g_loss_wasserstein(fake_scores: torch.Tensor) -> torch.Tensor:
 
 def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                      fake: torch.Tensor, gp_lambda: float = 10.0,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None, batch_dims: int = 1) -> torch.Tensor:
     """WGAN-GP penalty lambda * mean_i (||grad_x f(x_i)|| - 1)^2 at random interpolates; (B, ...) -> scalar.
 
     x_i = eps_i real_i + (1 - eps_i) fake_i with one eps_i ~ U[0, 1] per sample. Each sample's
     gradient is FLATTENED, so the norm runs over all non-batch dims (works for (B, 2) and
-    (B, 1, 28, 28)). create_graph=True so the penalty itself can be differentiated.
+    (B, 1, 28, 28)). batch_dims=2 treats (E, B, ...) inputs of an ensemble critic as E * B samples.
+    create_graph=True so the penalty itself can be differentiated.
     """
-    if real.shape != fake.shape or real.ndim < 2:
-        raise ValueError(f"real and fake must have the same shape (B, ...), got "
-                         f"{tuple(real.shape)} and {tuple(fake.shape)}")
+    if batch_dims not in (1, 2):
+        raise ValueError(f"batch_dims must be 1 (B, ...) or 2 (E, B, ...), got {batch_dims!r}")
+    if real.shape != fake.shape or real.ndim < batch_dims + 1:
+        raise ValueError(f"real and fake must have the same shape {'(B, ...)' if batch_dims == 1 else '(E, B, ...)'}, "
+                         f"got {tuple(real.shape)} and {tuple(fake.shape)}")
     if gp_lambda < 0:
         raise ValueError(f"gp_lambda must be >= 0, got {gp_lambda}")
-    shape = (real.shape[0],) + (1,) * (real.ndim - 1)
+    shape = tuple(real.shape[:batch_dims]) + (1,) * (real.ndim - batch_dims)
     gen_device = generator.device if generator is not None else real.device
     eps = torch.rand(shape, generator=generator, device=gen_device).to(real.device, real.dtype)
     x = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = critic(x)
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
-    norms = grad.flatten(1).norm(2, dim=1)  # one norm per sample, over all non-batch dims
+    norms = grad.flatten(batch_dims).norm(2, dim=-1)  # one norm per sample, over all non-batch dims
     return gp_lambda * ((norms - 1) ** 2).mean()
 
 

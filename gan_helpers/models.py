@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .ensemble import EnsembleLinear
+
 
 def _check_positive(**sizes: int) -> None:
     for name, value in sizes.items():
@@ -16,54 +18,104 @@ def _check_positive(**sizes: int) -> None:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def _check_latent(z: torch.Tensor, latent_dim: int) -> None:
-    if z.ndim != 2 or z.shape[1] != latent_dim:
+def _check_latent(z: torch.Tensor, latent_dim: int, members: int | None = None) -> None:
+    if members is None and (z.ndim != 2 or z.shape[1] != latent_dim):
         raise ValueError(f"z must have shape (B, {latent_dim}), got {tuple(z.shape)}")
+    if members is not None and (z.ndim != 3 or z.shape[0] != members or z.shape[2] != latent_dim):
+        raise ValueError(f"z must have shape ({members}, B, {latent_dim}) (ensemble members first), "
+                         f"got {tuple(z.shape)}")
 
 
-def _mlp(d_in: int, d_out: int, hidden: int, depth: int, act: type[nn.Module] | nn.Module) -> nn.Sequential:
-    """depth hidden layers of width hidden, each followed by act, then a linear output layer."""
+def _check_ensemble(ensemble: int | None) -> None:
+    if ensemble is not None and (not isinstance(ensemble, int) or isinstance(ensemble, bool) or ensemble < 1):
+        raise ValueError(f"ensemble must be None (one network) or a positive int, got {ensemble!r}")
+
+
+class MinibatchStd(nn.Module):
+    """Minibatch standard deviation feature (Karras et al. 2018): x (..., B, d) -> (..., B, d + 1).
+
+    The std of each feature over the batch, averaged over features, is appended to every sample.
+    A collapsed generator's batch has a small std, which the discriminator can see and reject.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B, d) or (E, B, d) -> (B, d + 1) or (E, B, d + 1)."""
+        if x.ndim not in (2, 3) or x.shape[-2] < 2:
+            raise ValueError(f"x must have shape (B, d) or (E, B, d) with B >= 2, got {tuple(x.shape)}")
+        std = torch.sqrt(x.var(dim=-2, unbiased=False, keepdim=True) + 1e-8).mean(dim=-1, keepdim=True)
+        return torch.cat([x, std.expand(*x.shape[:-1], 1)], dim=-1)
+
+
+def _mlp(d_in: int, d_out: int, hidden: int, depth: int, act: type[nn.Module] | nn.Module,
+         ensemble: int | None = None, minibatch_std: bool = False) -> nn.Sequential:
+    """depth hidden layers of width hidden, each followed by act, then a linear output layer.
+
+    ensemble=E builds E independent copies as EnsembleLinear layers (inputs (E, B, d));
+    minibatch_std appends the minibatch-std feature before the last hidden layer.
+    """
+    def linear(a: int, b: int) -> nn.Module:
+        return nn.Linear(a, b) if ensemble is None else EnsembleLinear(ensemble, a, b)
+
     layers: list[nn.Module] = []
     width = d_in
-    for _ in range(depth):
-        layers += [nn.Linear(width, hidden), act() if isinstance(act, type) else act]
+    for i in range(depth):
+        if minibatch_std and i == depth - 1:
+            layers.append(MinibatchStd())
+            width += 1
+        layers += [linear(width, hidden), act() if isinstance(act, type) else act]
         width = hidden
-    layers.append(nn.Linear(width, d_out))
+    layers.append(linear(width, d_out))
     return nn.Sequential(*layers)
 
 
 class MLPGenerator(nn.Module):
-    """MLP generator for toy data: z (B, latent_dim) -> x (B, out_dim); ReLU hidden layers, linear output."""
+    """MLP generator for toy data: z (B, latent_dim) -> x (B, out_dim); ReLU hidden layers, linear output.
 
-    def __init__(self, latent_dim: int = 1, out_dim: int = 1, hidden: int = 32, depth: int = 2) -> None:
+    ensemble=E makes E independent generators at once: z (E, B, latent_dim) -> x (E, B, out_dim).
+    """
+
+    def __init__(self, latent_dim: int = 1, out_dim: int = 1, hidden: int = 32, depth: int = 2,
+                 ensemble: int | None = None) -> None:
         super().__init__()
         _check_positive(latent_dim=latent_dim, out_dim=out_dim, hidden=hidden)
+        _check_ensemble(ensemble)
         if not isinstance(depth, int) or depth < 0:
             raise ValueError(f"depth (number of hidden layers) must be an int >= 0, got {depth!r}")
-        self.latent_dim, self.out_dim = latent_dim, out_dim
-        self.net = _mlp(latent_dim, out_dim, hidden, depth, nn.ReLU)
+        self.latent_dim, self.out_dim, self.ensemble_size = latent_dim, out_dim, ensemble
+        self.net = _mlp(latent_dim, out_dim, hidden, depth, nn.ReLU, ensemble)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """z: (B, latent_dim) -> samples (B, out_dim)."""
-        _check_latent(z, self.latent_dim)
+        """z: (B, latent_dim) -> samples (B, out_dim); for an ensemble (E, B, latent_dim) -> (E, B, out_dim)."""
+        _check_latent(z, self.latent_dim, self.ensemble_size)
         return self.net(z)
 
 
 class MLPDiscriminator(nn.Module):
-    """MLP discriminator for toy data: x (B, in_dim) -> logit (B, 1); LeakyReLU(0.2) hidden layers."""
+    """MLP discriminator for toy data: x (B, in_dim) -> logit (B, 1); LeakyReLU(0.2) hidden layers.
 
-    def __init__(self, in_dim: int = 1, hidden: int = 32, depth: int = 2) -> None:
+    ensemble=E: x (E, B, in_dim) -> (E, B, 1); minibatch_std=True adds the MinibatchStd feature
+    before the last hidden layer (needs depth >= 1).
+    """
+
+    def __init__(self, in_dim: int = 1, hidden: int = 32, depth: int = 2, ensemble: int | None = None,
+                 minibatch_std: bool = False) -> None:
         super().__init__()
         _check_positive(in_dim=in_dim, hidden=hidden)
+        _check_ensemble(ensemble)
         if not isinstance(depth, int) or depth < 0:
             raise ValueError(f"depth (number of hidden layers) must be an int >= 0, got {depth!r}")
-        self.in_dim = in_dim
-        self.net = _mlp(in_dim, 1, hidden, depth, nn.LeakyReLU(0.2))
+        if minibatch_std and depth < 1:
+            raise ValueError("minibatch_std needs at least one hidden layer (depth >= 1)")
+        self.in_dim, self.ensemble_size = in_dim, ensemble
+        self.net = _mlp(in_dim, 1, hidden, depth, nn.LeakyReLU(0.2), ensemble, bool(minibatch_std))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (B, in_dim) -> logits (B, 1) (apply torch.sigmoid for D(x))."""
-        if x.ndim != 2 or x.shape[1] != self.in_dim:
-            raise ValueError(f"x must have shape (B, {self.in_dim}), got {tuple(x.shape)}")
+        """x: (B, in_dim) -> logits (B, 1) (apply torch.sigmoid for D(x)); ensembles (E, B, in_dim) -> (E, B, 1)."""
+        e = self.ensemble_size
+        if (e is None and (x.ndim != 2 or x.shape[1] != self.in_dim)) or (
+                e is not None and (x.ndim != 3 or x.shape[0] != e or x.shape[2] != self.in_dim)):
+            want = f"(B, {self.in_dim})" if e is None else f"({e}, B, {self.in_dim})"
+            raise ValueError(f"x must have shape {want}, got {tuple(x.shape)}")
         return self.net(x)
 
 
@@ -177,7 +229,12 @@ class PackedDiscriminator(nn.Module):
             raise ValueError(f"inner must be an nn.Module discriminator, got {type(inner).__name__}")
         _check_positive(pack=pack)
         self.inner, self.pack = inner, pack
+        self.ensemble_size = getattr(inner, "ensemble_size", None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (B * pack, d) (or (B * pack, C, H, W)) -> logits (B, 1)."""
-        return self.inner(pack_samples(x, self.pack))
+        """x: (B * pack, d) (or (B * pack, C, H, W)) -> logits (B, 1); ensembles (E, B * pack, d) -> (E, B, 1)."""
+        if self.ensemble_size is None:
+            return self.inner(pack_samples(x, self.pack))
+        if x.ndim != 3 or x.shape[0] != self.ensemble_size:
+            raise ValueError(f"x must have shape ({self.ensemble_size}, B * {self.pack}, d), got {tuple(x.shape)}")
+        return self.inner(torch.stack([pack_samples(member, self.pack) for member in x]))

@@ -6,6 +6,7 @@ from the OBJECTIVES table and gh.losses, never from a second copy of the loop.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import time
@@ -14,6 +15,7 @@ from typing import Callable
 
 import torch
 from torch import nn
+from torch.func import functional_call
 
 from . import losses
 
@@ -50,6 +52,11 @@ class TrainConfig:
     # Speed knob, left out of the repr: the G step reuses the last D step's fakes (as the PyTorch DCGAN
     # example) instead of drawing fresh z (Algorithm 1); one generator forward fewer per iteration.
     reuse_fakes: bool = field(default=False, repr=False)
+    log_grad_norms: bool = True  # False skips the per-step gradient norms (NaN in History): a little faster
+    ema_decay: float | None = None  # keep an exponential moving average of G's weights in trainer.G_ema
+    unroll_steps: int = 0  # unrolled GAN (Metz et al. 2017): G steps against D unrolled this many steps
+    unroll_lr: float = 1e-2  # step size of the unrolled (plain, differentiable) gradient steps of D
+    unroll_batch: int | None = None  # samples per look-ahead step (default batch_size; smaller is cheaper)
 
     def __post_init__(self) -> None:
         self.betas = tuple(float(b) for b in self.betas)  # type: ignore[assignment]
@@ -74,8 +81,19 @@ class TrainConfig:
                              "use objective 'wgan-gp' for the gradient penalty instead")
         if self.gp_lambda < 0:
             raise ValueError(f"gp_lambda must be >= 0, got {self.gp_lambda}")
-        if not isinstance(self.reuse_fakes, bool):
-            raise ValueError(f"reuse_fakes must be True or False, got {self.reuse_fakes!r}")
+        for name in ("reuse_fakes", "log_grad_norms"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be None or in (0, 1) (e.g. 0.999), got {self.ema_decay!r}")
+        if not isinstance(self.unroll_steps, int) or isinstance(self.unroll_steps, bool) or self.unroll_steps < 0:
+            raise ValueError(f"unroll_steps must be an int >= 0, got {self.unroll_steps!r}")
+        if self.unroll_steps and (self.objective != "gan" or self.reuse_fakes):
+            raise ValueError("unroll_steps needs objective 'gan' and reuse_fakes=False")
+        if self.unroll_batch is not None and (not isinstance(self.unroll_batch, int) or self.unroll_batch < 1):
+            raise ValueError(f"unroll_batch must be None or an int >= 1, got {self.unroll_batch!r}")
+        if not self.unroll_lr > 0:
+            raise ValueError(f"unroll_lr must be > 0, got {self.unroll_lr!r}")
 
     @classmethod
     def dcgan(cls, **overrides) -> "TrainConfig":
@@ -124,12 +142,17 @@ _TENSOR_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake", "w_estimate", "g_grad_
 
 
 def latent(n: int, latent_dim: int, generator: torch.Generator | None = None,
-           device: torch.device | str | None = None) -> torch.Tensor:
-    """Standard-normal latent codes (n, latent_dim), drawn from generator (on its device), moved to device."""
-    if n < 1 or latent_dim < 1:
-        raise ValueError(f"n and latent_dim must be >= 1, got n={n}, latent_dim={latent_dim}")
+           device: torch.device | str | None = None, members: int | None = None) -> torch.Tensor:
+    """Standard-normal latent codes (n, latent_dim) from generator (on its device), moved to device.
+
+    members=E gives (E, n, latent_dim) for an ensemble generator: member k gets rows k*n..(k+1)*n-1.
+    """
+    if n < 1 or latent_dim < 1 or (members is not None and members < 1):
+        raise ValueError(f"n, latent_dim and members must be >= 1, got n={n}, latent_dim={latent_dim}, "
+                         f"members={members}")
     gen_device = generator.device if generator is not None else device
-    z = torch.randn(n, latent_dim, generator=generator, device=gen_device)
+    z = torch.randn((members or 1) * n, latent_dim, generator=generator, device=gen_device)
+    z = z if members is None else z.reshape(members, n, latent_dim)
     return z if device is None else z.to(device)
 
 
@@ -138,10 +161,12 @@ def sample(G: nn.Module, n: int, device: torch.device | str | None = None,
            generator: torch.Generator | None = None, z: torch.Tensor | None = None) -> torch.Tensor:
     """n samples of G in eval mode (batch norm uses running stats), on the CPU: (n, *out_shape).
 
-    Pass z (n, latent_dim) to reuse fixed noise (for sample grids over training).
+    Pass z (n, latent_dim) to reuse fixed noise (for sample grids over training). An ensemble
+    generator gives (E, n, *out_shape) (z of shape (E, n, latent_dim)).
     """
     device = device if device is not None else next(G.parameters()).device
-    z = latent(n, G.latent_dim, generator, device) if z is None else z.to(device)
+    members = getattr(G, "ensemble_size", None)
+    z = latent(n, G.latent_dim, generator, device, members) if z is None else z.to(device)
     was_training = G.training
     G.eval()
     try:
@@ -172,13 +197,22 @@ def _grad_norm(params: list[nn.Parameter]) -> torch.Tensor:
 
 
 class Trainer:
-    """Steppable GAN trainer: .step() runs one generator iteration, .run(steps) many; logs into .history."""
+    """Steppable GAN trainer: .step() runs one generator iteration, .run(steps) many; logs into .history.
+
+    An ensemble pair (gh.ensemble; G.ensemble_size = D.ensemble_size = E, sample_real(n) -> (E, n, ...))
+    trains E independent GANs at once: every loss is scaled by E, so each member gets the gradient
+    of its own mean loss; the History then logs the mean over members.
+    """
 
     def __init__(self, G: nn.Module, D: nn.Module, sample_real: Callable[[int], torch.Tensor],
                  config: TrainConfig | None = None, device: torch.device | str | None = None,
                  generator: torch.Generator | None = None) -> None:
         if not hasattr(G, "latent_dim"):
             raise ValueError("G needs an attribute latent_dim (the size of z)")
+        self.members = getattr(G, "ensemble_size", None)
+        if getattr(D, "ensemble_size", None) != self.members:
+            raise ValueError(f"G and D must both be single networks or ensembles of the same size, got "
+                             f"G.ensemble_size={self.members}, D.ensemble_size={getattr(D, 'ensemble_size', None)}")
         self.config = config if config is not None else TrainConfig()
         cfg = self.config
         self.device = torch.device(device) if device is not None else next(G.parameters()).device
@@ -195,28 +229,58 @@ class Trainer:
         d_name, g_name, self.clip_weights, self.use_gp = OBJECTIVES[cfg.objective]
         self.d_loss_fn = losses.get_discriminator_loss(d_name)
         self.g_loss_fn = losses.get_generator_loss(g_name or cfg.g_loss)
+        self._scale = float(self.members or 1)  # sum of the members' mean losses
         # Speed: one fused kernel per optimizer step instead of ~10 small ops per tensor (same update rule).
         fused = True if self.device.type == "cuda" or (self.device.type == "cpu" and _FUSED_CPU) else None
         self.opt_g = OPTIMIZERS[cfg.optimizer](G.parameters(), cfg.lr_g, cfg.betas, fused=fused)
         self.opt_d = OPTIMIZERS[cfg.optimizer](D.parameters(), cfg.lr_d, cfg.betas, fused=fused)
+        self.G_ema = copy.deepcopy(G).requires_grad_(False) if cfg.ema_decay else None
         self.history = History()
         self.steps_done = 0
         self._pending: list[tuple[int, float, list[torch.Tensor]]] = []
         self._train_time = 0.0
 
     def real_batch(self, n: int) -> torch.Tensor:
-        """n real samples on the trainer's device."""
+        """n real samples on the trainer's device ((E, n, ...) for an ensemble)."""
         x = self.sample_real(n, generator=self.generator) if self._pass_gen else self.sample_real(n)
         return x.to(self.device)
 
     def noise(self, n: int) -> torch.Tensor:
-        """n latent codes (n, G.latent_dim) from the trainer's generator, on the device."""
-        return latent(n, self.G.latent_dim, self.generator, self.device)
+        """n latent codes (n, G.latent_dim) ((E, n, latent_dim) for an ensemble) from the trainer's generator."""
+        return latent(n, self.G.latent_dim, self.generator, self.device, self.members)
+
+    def scale_learning_rates(self, factor: float) -> None:
+        """Multiply both players' learning rates by factor (e.g. 0.1 for a final, precise phase)."""
+        if not factor > 0:
+            raise ValueError(f"factor must be > 0, got {factor!r}")
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] *= factor
+
+    def _unrolled_scores(self, fake: torch.Tensor) -> torch.Tensor:
+        """D's scores of fake (B, ...) after unroll_steps differentiable gradient steps of D (Metz et al. 2017).
+
+        The steps run on a functional copy of D's weights (torch.func.functional_call); the
+        generator's gradient flows through them, so G anticipates how D would react. D itself
+        is not changed.
+        """
+        cfg = self.config
+        m = cfg.unroll_batch or cfg.batch_size
+        params = {k: p.detach().requires_grad_(True) for k, p in self.D.named_parameters()}
+        buffers = dict(self.D.named_buffers())
+        for _ in range(cfg.unroll_steps):
+            real, fake_u = self.real_batch(m), self.G(self.noise(m))
+            loss = self.d_loss_fn(functional_call(self.D, (params, buffers), (real,)),
+                                  functional_call(self.D, (params, buffers), (fake_u,)))
+            grads = torch.autograd.grad(self._scale * loss, list(params.values()), create_graph=True)
+            params = {k: p - cfg.unroll_lr * g for (k, p), g in zip(params.items(), grads)}
+        return functional_call(self.D, (params, buffers), (fake,))
 
     def step(self) -> None:
         """One generator iteration: n_critic D/critic steps, then one G step (Algorithm 1)."""
         t0 = time.perf_counter()
         cfg, G, D, m = self.config, self.G, self.D, self.config.batch_size
+        nan = torch.full((), math.nan, device=self.device)
         D.requires_grad_(True)
         for i in range(cfg.n_critic):  # --- discriminator / critic: k steps
             real = self.real_batch(m)
@@ -225,33 +289,41 @@ class Trainer:
                 fake = G(self.noise(m))
             real_out, fake_out = D(real), D(fake.detach())
             d_loss = self.d_loss_fn(real_out, fake_out)
-            gp = (losses.gradient_penalty(D, real, fake, cfg.gp_lambda, self.generator)
+            gp = (losses.gradient_penalty(D, real, fake, cfg.gp_lambda, self.generator,
+                                          batch_dims=1 if self.members is None else 2)
                   if self.use_gp else torch.zeros((), device=self.device))
             self.opt_d.zero_grad(set_to_none=True)
-            (d_loss + gp).backward()
-            d_grad = _grad_norm(list(D.parameters()))
+            (self._scale * (d_loss + gp)).backward()
+            d_grad = _grad_norm(list(D.parameters())) if cfg.log_grad_norms else nan
             self.opt_d.step()
             if self.clip_weights:
                 losses.clip_weights_(D, cfg.clip)
         D.requires_grad_(False)  # --- generator: one step; D's weights are held fixed
-        fake_out_g = D(fake if cfg.reuse_fakes else G(self.noise(m)))  # Algorithm 1 draws fresh z
+        fake_g = fake if cfg.reuse_fakes else G(self.noise(m))  # Algorithm 1 draws fresh z
+        fake_out_g = self._unrolled_scores(fake_g) if cfg.unroll_steps else D(fake_g)
         g_loss = self.g_loss_fn(fake_out_g)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_grad = _grad_norm(list(G.parameters()))
+        (self._scale * g_loss).backward()
+        g_grad = _grad_norm(list(G.parameters())) if cfg.log_grad_norms else nan
         self.opt_g.step()
         D.requires_grad_(True)
+        if self.G_ema is not None:
+            with torch.no_grad():  # G_ema <- decay * G_ema + (1 - decay) * G
+                for p_ema, p in zip(self.G_ema.parameters(), G.parameters()):
+                    p_ema.lerp_(p, 1.0 - cfg.ema_decay)
+                for b_ema, b in zip(self.G_ema.buffers(), G.buffers()):
+                    b_ema.copy_(b)
 
         with torch.no_grad():
-            nan = torch.full((), math.nan, device=self.device)
             is_gan = cfg.objective == "gan"
-            d_real = torch.sigmoid(real_out).mean() if is_gan else nan
-            d_fake = torch.sigmoid(fake_out).mean() if is_gan else nan
-            w_est = nan if is_gan else real_out.mean() - fake_out.mean()
-            values = [d_loss + gp, g_loss, d_real, d_fake, w_est, g_grad, d_grad, gp]
+            logged = {"d_loss": d_loss + gp, "g_loss": g_loss, "gp": gp, "g_grad_norm": g_grad,
+                      "d_grad_norm": d_grad,
+                      "d_real": torch.sigmoid(real_out).mean() if is_gan else nan,
+                      "d_fake": torch.sigmoid(fake_out).mean() if is_gan else nan,
+                      "w_estimate": nan if is_gan else real_out.mean() - fake_out.mean()}
         self.steps_done += 1
         self._train_time += time.perf_counter() - t0
-        self._pending.append((self.steps_done, self._train_time, [v.detach() for v in values]))
+        self._pending.append((self.steps_done, self._train_time, [logged[k].detach() for k in _TENSOR_FIELDS]))
         if len(self._pending) >= cfg.log_every:
             self.flush()
 

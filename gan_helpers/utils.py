@@ -10,6 +10,7 @@ import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 SMOKE_ENV = "GAN_COURSE_SMOKE"
+SEED_ENV = "GAN_COURSE_SEED"
 
 
 def _mps_available() -> bool:
@@ -34,14 +35,51 @@ def get_device(choice: str = "auto") -> torch.device:
     return torch.device(choice)
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed python, numpy and torch (all devices); return a torch.Generator seeded the same way."""
+def seed_offset() -> int:
+    """The course's seed offset: $GAN_COURSE_SEED (default 0), added to every seed a notebook uses."""
+    raw = os.environ.get(SEED_ENV, "").strip()
+    if raw == "":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{SEED_ENV} must be a non-negative integer (e.g. 0, 1, 7), got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{SEED_ENV} must be a non-negative integer (e.g. 0, 1, 7), got {raw!r}")
+    return value
+
+
+def course_seed(seed: int) -> int:
+    """seed + seed_offset(): the seed a notebook actually uses (offset 0 gives the stored outputs)."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    return torch.Generator().manual_seed(int(seed))
+    return int(seed) + seed_offset()
+
+
+def make_generator(seed: int, device: torch.device | str | None = None) -> torch.Generator:
+    """A torch.Generator seeded with course_seed(seed), on device (default cpu), for a notebook's own noise."""
+    return torch.Generator(device=device or "cpu").manual_seed(course_seed(seed))
+
+
+def manual_seed(seed: int) -> int:
+    """torch.manual_seed(course_seed(seed)) (e.g. before building a network); return the seed used."""
+    used = course_seed(seed)
+    torch.manual_seed(used)
+    return used
+
+
+def numpy_rng(seed: int) -> np.random.Generator:
+    """np.random.default_rng(course_seed(seed))."""
+    return np.random.default_rng(course_seed(seed))
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed python, numpy and torch (all devices) with course_seed(seed); return a torch.Generator seeded so."""
+    used = course_seed(seed)
+    random.seed(used)
+    np.random.seed(used % 2**32)
+    torch.manual_seed(used)
+    return torch.Generator().manual_seed(used)
 
 
 def repo_root() -> Path:

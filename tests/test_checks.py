@@ -60,3 +60,32 @@ def test_expect_raises_unless_smoke(monkeypatch, capsys):
     monkeypatch.setenv(gh.utils.SMOKE_ENV, "1")
     gh.checks.expect(False, "nope")
     assert "(smoke mode) not met: nope" in capsys.readouterr().out
+
+
+def test_expect_records_claims_and_does_not_raise(monkeypatch, tmp_path, capsys):
+    import json
+
+    record = tmp_path / "claims.jsonl"
+    monkeypatch.delenv(gh.utils.SMOKE_ENV, raising=False)
+    monkeypatch.setenv(gh.checks.core.CLAIMS_ENV, str(record))
+    assert gh.checks.core.CLAIMS_ENV == "GAN_COURSE_CLAIMS"
+    assert gh.checks.expect(True, "it holds") is True
+    assert gh.checks.expect(False, "nope") is False  # recorded, printed, not raised
+    assert gh.checks.expect(0.5 > 1, 'a "quoted" claim') is False
+    out = capsys.readouterr().out
+    assert "✔ it holds" in out and "claim failed: nope" in out
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert lines == [{"claim": "it holds", "held": True}, {"claim": "nope", "held": False},
+                     {"claim": 'a "quoted" claim', "held": False}]
+
+
+def test_expect_without_recording_raises_and_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.delenv(gh.utils.SMOKE_ENV, raising=False)
+    monkeypatch.delenv(gh.checks.core.CLAIMS_ENV, raising=False)
+    assert gh.checks.expect(True, "fine") is True
+    with pytest.raises(AssertionError, match="claim failed: false claim"):
+        gh.checks.expect(False, "false claim")
+    monkeypatch.setenv(gh.checks.core.CLAIMS_ENV, "  ")  # blank: not recording
+    with pytest.raises(AssertionError):
+        gh.checks.expect(False, "false claim")
+    assert list(tmp_path.iterdir()) == []

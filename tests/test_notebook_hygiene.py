@@ -81,3 +81,50 @@ def test_course_notebook_has_every_section(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_small(path):
     assert path.stat().st_size < 3_000_000, f"{path.name} is over 3 MB"
+
+
+# Every seed goes through gh.utils (make_generator, manual_seed, numpy_rng, seed_everything), so that
+# $GAN_COURSE_SEED shifts all of them (the claims harness, `make claims`, relies on it).
+DIRECT_SEEDING = [
+    re.compile(r"(?<!gh\.utils)\.manual_seed\("),            # torch.manual_seed, Generator().manual_seed, g.manual_seed
+    re.compile(r"\bdefault_rng\("),                          # np.random.default_rng
+    re.compile(r"(?<![\w.])(?:np|numpy)\.random\.seed\("),   # np.random.seed
+    re.compile(r"(?<![\w.])random\.seed\("),                 # python's random.seed
+    re.compile(r"\bRandomState\("),                          # np.random.RandomState
+]
+
+
+def _code_without_comments(src: str) -> str:
+    """Drop # comments (where the # is outside a string) so that prose about seeding is allowed."""
+    lines = []
+    for line in src.splitlines():
+        cut = line.find("#")
+        while cut >= 0 and (line[:cut].count('"') % 2 or line[:cut].count("'") % 2):
+            cut = line.find("#", cut + 1)
+        lines.append(line if cut < 0 else line[:cut])
+    return "\n".join(lines)
+
+
+def direct_seeding(src: str) -> list[str]:
+    """The lines of a code cell that seed a random generator without the gh.utils helpers."""
+    return [line.strip() for line in _code_without_comments(src).splitlines()
+            if any(p.search(line) for p in DIRECT_SEEDING)]
+
+
+def test_direct_seeding_detector():
+    bad = ["torch.manual_seed(3)", "g = torch.Generator().manual_seed(7)", "gen.manual_seed(1)",
+           "rng = np.random.default_rng(0)", "np.random.seed(0)", "random.seed(1)",
+           "torch.cuda.manual_seed(2)", "x = f(torch.Generator(device='cpu').manual_seed(9))"]
+    good = ["gh.utils.manual_seed(3)", "g = gh.utils.make_generator(7)", "rng = gh.utils.numpy_rng(0)",
+            "gen = gh.utils.seed_everything(0)", "# torch.manual_seed(3) in a comment",
+            "x = 1  # was np.random.default_rng(0)", 'print("# not a comment")']
+    assert [direct_seeding(s) for s in bad] == [[s] for s in bad]
+    assert [direct_seeding(s) for s in good] == [[] for _ in good]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_seeds_go_through_gh_utils(path):
+    found = [(i + 1, line) for i, cell in enumerate(code_cells(load(path)))
+             for line in direct_seeding("".join(cell["source"]))]
+    assert not found, (f"{path.name}: seed through gh.utils (make_generator / manual_seed / numpy_rng) so "
+                       f"GAN_COURSE_SEED shifts it; direct seeding in code cells {found}")

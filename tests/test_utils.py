@@ -94,3 +94,80 @@ def test_moving_average():
     np.testing.assert_allclose(gh.utils.moving_average([1, 2], 5), [1, 2])
     with pytest.raises(ValueError):
         gh.utils.moving_average([1, 2], 0)
+
+
+# --- the seed offset ($GAN_COURSE_SEED) -------------------------------------------------------
+
+
+def _draws(seed: int = 5) -> dict:
+    """One draw from every seeding helper (and from the global generators seed_everything sets)."""
+    import random
+
+    gen = gh.utils.seed_everything(seed)
+    out = {"everything_gen": torch.rand(4, generator=gen), "torch_global": torch.rand(4),
+           "numpy_global": np.random.rand(4), "python": random.random()}
+    out["generator"] = torch.rand(4, generator=gh.utils.make_generator(seed))
+    gh.utils.manual_seed(seed)
+    out["manual_seed"] = torch.rand(4)
+    out["numpy_rng"] = gh.utils.numpy_rng(seed).random(4)
+    return out
+
+
+def test_seed_offset_default_and_values(monkeypatch):
+    monkeypatch.delenv(gh.utils.SEED_ENV, raising=False)
+    assert gh.utils.SEED_ENV == "GAN_COURSE_SEED"
+    assert gh.utils.seed_offset() == 0 and gh.utils.course_seed(5) == 5
+    monkeypatch.setenv(gh.utils.SEED_ENV, "")
+    assert gh.utils.seed_offset() == 0
+    monkeypatch.setenv(gh.utils.SEED_ENV, " 7 ")
+    assert gh.utils.seed_offset() == 7 and gh.utils.course_seed(5) == 12
+    assert gh.utils.manual_seed(5) == 12
+
+
+@pytest.mark.parametrize("bad", ["x", "-1", "1.5"])
+def test_seed_offset_rejects_bad_values(monkeypatch, bad):
+    monkeypatch.setenv(gh.utils.SEED_ENV, bad)
+    for helper in (gh.utils.seed_offset, lambda: gh.utils.course_seed(0), lambda: gh.utils.make_generator(0),
+                   lambda: gh.utils.manual_seed(0), lambda: gh.utils.numpy_rng(0),
+                   lambda: gh.utils.seed_everything(0)):
+        with pytest.raises(ValueError, match="GAN_COURSE_SEED") as info:
+            helper()
+        assert repr(bad) in str(info.value)
+
+
+def test_offset_zero_is_the_old_behaviour(monkeypatch):
+    import random
+
+    monkeypatch.delenv(gh.utils.SEED_ENV, raising=False)
+    new = _draws(5)
+    monkeypatch.setenv(gh.utils.SEED_ENV, "0")
+    assert all(np.array_equal(np.asarray(new[k]), np.asarray(v)) for k, v in _draws(5).items())
+    old_gen = torch.Generator().manual_seed(5)  # what the notebooks called before the offset existed
+    assert torch.equal(new["everything_gen"], torch.rand(4, generator=old_gen))
+    assert torch.equal(new["generator"], torch.rand(4, generator=torch.Generator().manual_seed(5)))
+    torch.manual_seed(5)
+    assert torch.equal(new["manual_seed"], torch.rand(4)) and torch.equal(new["torch_global"], new["manual_seed"])
+    np.testing.assert_array_equal(new["numpy_rng"], np.random.default_rng(5).random(4))
+    np.random.seed(5)
+    np.testing.assert_array_equal(new["numpy_global"], np.random.rand(4))
+    random.seed(5)
+    assert new["python"] == random.random()
+
+
+def test_offset_shifts_every_helper(monkeypatch):
+    monkeypatch.delenv(gh.utils.SEED_ENV, raising=False)
+    base, base_8 = _draws(5), _draws(8)
+    monkeypatch.setenv(gh.utils.SEED_ENV, "3")
+    shifted = _draws(5)
+    for key in base:  # every stream changes, and becomes the stream of seed 5 + 3 = 8
+        assert not np.array_equal(np.asarray(shifted[key]), np.asarray(base[key])), key
+        assert np.array_equal(np.asarray(shifted[key]), np.asarray(base_8[key])), key
+
+
+def test_make_generator_device_and_bad_seed(monkeypatch):
+    monkeypatch.delenv(gh.utils.SEED_ENV, raising=False)
+    g = gh.utils.make_generator(0, device="cpu")
+    assert g.device.type == "cpu" and g.initial_seed() == 0
+    for bad in (-1, 1.5, "0", True):
+        with pytest.raises(ValueError, match="seed"):
+            gh.utils.make_generator(bad)
