@@ -10,7 +10,7 @@ import copy
 import inspect
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Callable
 
 import torch
@@ -52,11 +52,18 @@ class TrainConfig:
     # Speed knob, left out of the repr: the G step reuses the last D step's fakes (as the PyTorch DCGAN
     # example) instead of drawing fresh z (Algorithm 1); one generator forward fewer per iteration.
     reuse_fakes: bool = field(default=False, repr=False)
-    log_grad_norms: bool = True  # False skips the per-step gradient norms (NaN in History): a little faster
-    ema_decay: float | None = None  # keep an exponential moving average of G's weights in trainer.G_ema
-    unroll_steps: int = 0  # unrolled GAN (Metz et al. 2017): G steps against D unrolled this many steps
-    unroll_lr: float = 1e-2  # step size of the unrolled (plain, differentiable) gradient steps of D
-    unroll_batch: int | None = None  # samples per look-ahead step (default batch_size; smaller is cheaper)
+    # Options shown by repr only when they differ from their defaults (so printed configs stay short):
+    log_grad_norms: bool = field(default=True, repr=False)  # False: no per-step gradient norms (NaN), faster
+    ema_decay: float | None = field(default=None, repr=False)  # keep an EMA of G's weights in trainer.G_ema
+    unroll_steps: int = field(default=0, repr=False)  # unrolled GAN (Metz et al. 2017): D look-ahead steps
+    unroll_lr: float = field(default=1e-2, repr=False)  # step size of those (plain, differentiable) steps
+    unroll_batch: int | None = field(default=None, repr=False)  # samples per look-ahead step (default batch)
+
+    def __repr__(self) -> str:
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr]
+        shown += [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                  if not f.repr and getattr(self, f.name) != f.default]
+        return f"TrainConfig({', '.join(shown)})"
 
     def __post_init__(self) -> None:
         self.betas = tuple(float(b) for b in self.betas)  # type: ignore[assignment]

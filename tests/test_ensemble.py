@@ -177,3 +177,10 @@ def test_unrolled_step_leaves_d_alone_and_changes_g_differently():
     g0, _, _ = g_after(0)
     g3, _, _ = g_after(3)
     assert not torch.allclose(g0, g3)
+
+
+def test_config_repr_shows_the_new_options_only_when_set():
+    plain = repr(training.TrainConfig.dcgan())
+    assert "unroll" not in plain and "ema_decay" not in plain and "log_grad_norms" not in plain
+    custom = repr(training.TrainConfig.dcgan(unroll_steps=3, ema_decay=0.99, log_grad_norms=False))
+    assert "unroll_steps=3" in custom and "ema_decay=0.99" in custom and "log_grad_norms=False" in custom
