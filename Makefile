@@ -4,14 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install lab test unit notebooks run-notebooks student student-test bench claims clean
+.PHONY: install lab test unit browser-test notebooks run-notebooks student student-test grade bench claims clean
 
 # Re-install only when pyproject.toml changed since the last install.
+# .ci/install.sh: uv (bootstrapped into the venv with pip) when it works, else pip; USE_UV=0 forces pip.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	$(BIN)/python -c "import torch, torchvision; print('torch', torch.__version__, '| torchvision', torchvision.__version__)"
+	bash .ci/install.sh $(VENV) $(PYTHON)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -20,10 +18,17 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check gan_helpers tests benchmarks
+	$(BIN)/python -m pytest -rs
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not student"
+
+# The widgets in a real JupyterLab: Playwright drives the system chromium (apt-get install -y chromium);
+# screenshots in reports/browser/. Skipped, with the reason, when chromium is missing.
+browser-test: $(STAMP)
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
+	$(BIN)/python -m pytest tests/test_browser.py -rs -s
 
 # Student version of every notebook (solutions removed, outputs cleared) in student/.
 student: $(STAMP)
@@ -31,6 +36,14 @@ student: $(STAMP)
 
 student-test: $(STAMP)
 	$(BIN)/python -m pytest tests/test_homework.py -m student
+
+# Grade a class: SUBMITTED/<student>/<NN_topic>.ipynb -> grades.csv and feedback/<student>.md
+# (each submission's solution regions run inside the source notebook, smoke mode, fresh kernel).
+# Example: make grade SUBMITTED=submitted GRADES=grades.csv
+GRADES ?= grades.csv
+grade: $(STAMP)
+	@test -n "$(SUBMITTED)" || { echo "usage: make grade SUBMITTED=folder [GRADES=grades.csv]"; exit 2; }
+	$(BIN)/python -m gan_helpers.grade "$(SUBMITTED)" --out "$(GRADES)"
 
 # Time-to-quality benchmark; writes reports/bench.md and reports/bench.json.
 bench: $(STAMP)
@@ -47,12 +60,16 @@ claims: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks
 
-# Re-execute every notebook in place (stored outputs from one clean top-to-bottom run).
-# 00 goes last: its course map reads the other notebooks.
+# Re-execute notebooks in place (stored outputs from one clean top-to-bottom run at seed offset 0)
+# and write each one's measured "Time to run" line. 00 goes last: its course map reads the others.
+# One notebook: make run-notebooks RUN=07_mode_collapse.ipynb
+RUN ?= $$(ls [0-9][0-9]_*.ipynb | grep -v '^00_') 00_start_here.ipynb
 run-notebooks: $(STAMP)
-	cd notebooks && for nb in $$(ls [0-9][0-9]_*.ipynb | grep -v '^00_') 00_start_here.ipynb; do \
-	  echo "== $$nb"; ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; done
+	cd notebooks && for nb in $(RUN); do \
+	  echo "== $$nb"; env -u GAN_COURSE_SEED -u GAN_COURSE_CLAIMS -u GAN_COURSE_SMOKE \
+	    ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
+	  ../$(BIN)/python -m gan_helpers.course.catalog "$$nb" || exit 1; done
 
 clean:
 	rm -rf $(VENV) student reports build

@@ -12,11 +12,14 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
+
+import gan_helpers as gh
 
 # --------------------------------------------------------------------------- quality bars
 
@@ -62,8 +65,6 @@ def mnist_metrics(images: torch.Tensor, classifier: torch.nn.Module,
     Returns {"classes": classes_found, "confident": fraction at threshold, "confident_strict": fraction
     at MNIST_STRICT_CONFIDENCE, "counts": (10,) class counts as a list}.
     """
-    import gan_helpers as gh
-
     counts = gh.metrics.class_histogram(images, classifier)
     return {"classes": classes_found(counts), "counts": counts.tolist(),
             "confident": gh.metrics.confident_fraction(images, classifier, threshold),

@@ -17,10 +17,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-import gan_helpers as gh  # noqa: E402
-from gan_helpers.course import nb07  # noqa: E402
+import gan_helpers as gh
+from gan_helpers.course import nb07
 
 
 def _trainer(members: int | None, seed: int) -> gh.training.Trainer:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if min(args.members, args.steps, args.rounds, args.threads) < 1:
         ap.error("--members, --steps, --rounds and --threads must be >= 1")
-    torch.set_num_threads(args.threads)
+    gh.utils.cpu_threads("cpu", args.threads)
     ratios = []
     for r in range(args.rounds):
         sep = member_steps_per_second(args.members, args.steps, ensemble=False)

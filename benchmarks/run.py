@@ -12,15 +12,16 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import gan_helpers as gh  # noqa: E402
-from benchmarks import core, suites  # noqa: E402
+import gan_helpers as gh
+from benchmarks import core, suites
 
 REPO = Path(__file__).resolve().parent.parent
 # section -> wall seconds (planned); the full plan fits in 9 minutes on a quiet 2-core CPU

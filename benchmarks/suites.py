@@ -95,7 +95,6 @@ def step_speed(kind: str, threads: tuple[int, ...] = (1, 2), rounds: int = 3, ch
     """
     if kind not in ("dcgan", "ring-gan"):
         raise ValueError(f"kind must be 'dcgan' or 'ring-gan', got {kind!r}")
-    before = torch.get_num_threads()
     gen = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
     if kind == "dcgan":
@@ -112,22 +111,19 @@ def step_speed(kind: str, threads: tuple[int, ...] = (1, 2), rounds: int = 3, ch
     trainer = gh.training.Trainer(G, D, sampler, config, generator=gen)
     per_item = config.batch_size if kind == "dcgan" else 1
     times: dict[int, list[float]] = {t: [] for t in threads}
-    try:
-        for t in threads:  # warm-up at every thread count (oneDNN picks kernels on first use)
-            torch.set_num_threads(t)
+    for t in threads:  # warm-up at every thread count (oneDNN picks kernels on first use)
+        with gh.utils.torch_threads(t):
             for _ in range(3):
                 trainer.step()
-        for _ in range(rounds):
-            for t in threads:
-                torch.set_num_threads(t)
+    for _ in range(rounds):
+        for t in threads:
+            with gh.utils.torch_threads(t):
                 n, t0 = 0, time.perf_counter()
                 while time.perf_counter() - t0 < chunk_s:
                     trainer.step()
                     n += 1
                 trainer.flush()
                 times[t].append((time.perf_counter() - t0) / n)
-    finally:
-        torch.set_num_threads(before)
     return {t: {"per_s": round(per_item / statistics.median(ts), 1), "best_per_s": round(per_item / min(ts), 1)}
             for t, ts in times.items()}
 

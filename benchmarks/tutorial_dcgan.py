@@ -8,10 +8,11 @@ The benchmark times it against the course's 28x28 DCGAN on the same digits and t
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
 NZ, NGF, NDF, IMAGE_SIZE, BATCH = 100, 64, 64, 64, 64
@@ -21,7 +22,7 @@ class DigitDataset(torch.utils.data.Dataset):
     """uint8 digits (N, 28, 28) -> per-item PIL image -> Resize(64) -> ToTensor -> Normalize: (1, 64, 64)."""
 
     def __init__(self, images_uint8: torch.Tensor, image_size: int = IMAGE_SIZE) -> None:
-        from torchvision import transforms
+        from torchvision import transforms  # deferred: torchvision costs ~1 s to import; only the foil needs it
 
         self.images = images_uint8.numpy()
         self.transform = transforms.Compose([
@@ -32,8 +33,6 @@ class DigitDataset(torch.utils.data.Dataset):
         return len(self.images)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        from PIL import Image
-
         return self.transform(Image.fromarray(self.images[i])), 0  # uint8 (28, 28) -> mode "L"
 
 
@@ -136,7 +135,9 @@ def as_uint8(images: torch.Tensor) -> torch.Tensor:
     return ((images[:, 0] + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
 
 
-def stats(run: "TutorialDCGAN") -> dict[str, Any]:
+def stats(run: TutorialDCGAN) -> dict[str, Any]:
     """Parameter counts of the foil's networks."""
-    count: Callable[[nn.Module], int] = lambda m: sum(p.numel() for p in m.parameters())
+    def count(m: nn.Module) -> int:
+        return sum(p.numel() for p in m.parameters())
+
     return {"G_params": count(run.G), "D_params": count(run.D)}

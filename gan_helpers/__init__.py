@@ -5,8 +5,6 @@ cheap and has no side effects: no seeding, no downloads, no global style changes
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ._lazy import lazy_getattr
 
 __version__ = "0.1.0"

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def lazy_getattr(package: str, names: tuple[str, ...], namespace: dict[str, Any]) -> Callable[[str], Any]:

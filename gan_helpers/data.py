@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .utils import repo_root, short_path
+from .utils import check_probabilities, repo_root, short_path
 
 # --------------------------------------------------------------------------- toy distributions
 
@@ -27,8 +27,9 @@ class GaussianMixture:
             raise ValueError(f"std must be positive, got {std}")
         k = centers.shape[0]
         w = torch.full((k,), 1.0 / k) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
-        if w.shape != (k,) or (w < 0).any() or abs(float(w.sum()) - 1.0) > 1e-6:
-            raise ValueError(f"weights must be {k} non-negative numbers summing to 1, got {weights}")
+        if w.shape != (k,):
+            raise ValueError(f"weights must be {k} non-negative numbers that sum to 1, got {weights}")
+        check_probabilities(w, "weights")
         self.centers, self.std, self.weights, self.name = centers, float(std), w, name
 
     @property
@@ -95,7 +96,6 @@ MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-SPLIT_SIZES = {"train": 60_000, "test": 10_000}
 
 
 class MNIST(NamedTuple):
@@ -147,7 +147,7 @@ def find_mnist(root: str | os.PathLike | None = None) -> dict[str, tuple[Path, P
 
 def download_mnist(root: str | os.PathLike | None = None) -> Path:
     """Download and md5-verify MNIST (both splits) with torchvision into root/MNIST/raw."""
-    from torchvision.datasets import MNIST as TorchvisionMNIST
+    from torchvision.datasets import MNIST as TorchvisionMNIST  # deferred: only to download, ~1 s to import
 
     root = data_root(root)
     try:
@@ -212,8 +212,12 @@ class TensorBatcher:
         self._perm = torch.randperm(len(self.data), generator=self.generator)
         self._pos = 0
 
-    def __call__(self, n: int) -> torch.Tensor:
-        """Return the next n items: (n, *data.shape[1:])."""
+    def __call__(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Return the next n items: (n, *data.shape[1:]).
+
+        A sampler (gh.training.Sampler): `generator` is accepted and ignored, as the batcher
+        shuffles with its own generator (the one it was made with).
+        """
         if not 1 <= n <= len(self.data):
             raise ValueError(f"batch size must be in [1, {len(self.data)}], got {n}")
         if self._pos + n > len(self.data):

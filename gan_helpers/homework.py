@@ -14,8 +14,8 @@ import copy
 import re
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import nbformat
 
@@ -67,6 +67,100 @@ def clear_solutions(source: str, cell_type: str = "code", where: str = "cell") -
         raise ValueError(f"{where}: '### BEGIN SOLUTION' at line {begin_line} has no matching "
                          "'### END SOLUTION'")
     return "\n".join(out), regions
+
+
+def solution_regions(source: str) -> list[str]:
+    """The text between each pair of marker lines of one cell, in order (the markers excluded).
+
+    Lenient (for the grader, which reads students' notebooks): an unclosed region runs to the end.
+    """
+    regions: list[list[str]] = []
+    inside = False
+    for line in source.split("\n"):
+        m = MARKER.match(line)
+        if m:
+            inside = m["kind"] == "BEGIN"
+            if inside:
+                regions.append([])
+        elif inside:
+            regions[-1].append(line)
+    return ["\n".join(r) for r in regions]
+
+
+def fill_solutions(source: str, regions: Sequence[str]) -> str:
+    """Replace the body of each solution region of `source` by regions[i] (the markers stay)."""
+    out, inside, i = [], False, 0
+    for line in source.split("\n"):
+        m = MARKER.match(line)
+        if m and m["kind"] == "BEGIN":
+            out.append(line)
+            out.extend(regions[i].split("\n") if regions[i] else [])
+            inside, i = True, i + 1
+        elif m:
+            out.append(line)
+            inside = False
+        elif not inside:
+            out.append(line)
+    if i != len(regions):
+        raise ValueError(f"the cell has {i} solution regions, got {len(regions)}")
+    return "\n".join(out)
+
+
+def defined_names(source: str) -> list[str]:
+    """Names of the top-level def/class statements of a code cell (the exercises' functions)."""
+    return re.findall(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", source, flags=re.M)
+
+
+def _body_after_docstring(source: str, name: str) -> list[str] | None:
+    """The lines of function `name`'s body after its docstring (marker lines dropped), or None."""
+    plain = "\n".join(MAGIC.sub(r"\1pass  #", line) for line in source.split("\n"))
+    try:
+        tree = ast.parse(plain)
+    except SyntaxError:
+        return None
+    lines = source.split("\n")
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            body = node.body[1:] if ast.get_docstring(node) is not None and len(node.body) > 1 else node.body
+            start = body[0].lineno - 1 if body else node.end_lineno
+            while start > 0 and MARKER.match(lines[start - 1]):  # a BEGIN line right above the body
+                start -= 1
+            return [line for line in lines[start:node.end_lineno] if not MARKER.match(line)]
+    return None
+
+
+def student_regions(source: str, student: str) -> list[str] | None:
+    """The student's answers for the solution regions of an instructor's cell, read from the student's cell.
+
+    The student's cell may keep the marker lines (then the text between them), or be the student
+    build's cell with the stub replaced: then the text between the lines the source has above and below
+    its (single) region, or else, when the region is the whole body of a function, that function's body
+    after its docstring. None when the answers cannot be found.
+    """
+    regions = solution_regions(source)
+    theirs = solution_regions(student)
+    if theirs and len(theirs) == len(regions):
+        return theirs
+    if len(regions) != 1:
+        return None
+    src, mine = source.split("\n"), [line.rstrip() for line in student.split("\n")]
+    begin = next(i for i, line in enumerate(src) if MARKER.match(line))
+    end = next(i for i, line in enumerate(src) if i > begin and MARKER.match(line))
+    before, after = [x.rstrip() for x in src[:begin]], [x.rstrip() for x in src[end + 1:]]
+    while after and not after[-1]:
+        after.pop()
+    while mine and not mine[-1]:
+        mine.pop()
+    if mine[:len(before)] == before and (not after or mine[len(mine) - len(after):] == after) \
+            and len(mine) >= len(before) + len(after):
+        return ["\n".join(student.split("\n")[len(before):len(mine) - len(after)])]
+    names = defined_names(source)
+    for name in names[:1]:
+        body = _body_after_docstring(source, name)
+        if body is not None and "\n".join(body).strip() == regions[0].strip():
+            got = _body_after_docstring(student, name)
+            return None if got is None else ["\n".join(got)]
+    return None
 
 
 def _check_parses(source: str, where: str) -> None:

@@ -6,7 +6,7 @@ Every loss is a scalar to be MINIMISED by the player it belongs to.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

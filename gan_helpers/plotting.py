@@ -1,11 +1,12 @@
 """Figures for the course: drawing only (each function takes data and an optional ax, returns the ax)."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from scipy import stats
 
 from .utils import moving_average
 
@@ -33,7 +34,7 @@ def _np(x) -> np.ndarray:
 def show_images(images: torch.Tensor, nrow: int = 8, ax: plt.Axes | None = None,
                 title: str | None = None) -> plt.Axes:
     """Draw a grid of images (B, C, H, W) with values in [-1, 1]."""
-    from torchvision.utils import make_grid
+    from torchvision.utils import make_grid  # deferred: importing torchvision costs ~1 s
 
     if images.ndim != 4:
         raise ValueError(f"images must have shape (B, C, H, W), got {tuple(images.shape)}")
@@ -106,8 +107,6 @@ def plot_curves(curves: dict[str, Sequence[float]], x: Sequence[float] | None = 
 def plot_preimage(intervals: Sequence[tuple[float, float]], zlim: tuple[float, float] = (-4.0, 4.0),
                   ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
     """Shade a union of z-intervals [(lo, hi), ...] under the N(0, 1) density on the z axis."""
-    from scipy import stats
-
     ax = _ax(ax)
     zs = np.linspace(*zlim, 801)
     ax.plot(zs, stats.norm.pdf(zs), color="k", lw=1.5, label="N(0, 1) density of z")
@@ -180,63 +179,4 @@ def plot_field_2d(xx, yy, values, real=None, fake=None, ax: plt.Axes | None = No
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title or "")
     if real is not None or fake is not None:
         ax.legend(loc="upper right", markerscale=3)
-    return ax
-
-
-# --- the live trainer's frame (gh.lab) ---------------------------------------------------------
-
-
-def draw_lab_frame(frame: dict, ax=None, cax=None, max_arrows: int = 150):
-    """Draw a GANLab frame: heat map of D (or the critic), real and generated points, -grad arrows.
-
-    The artists are kept on ax (ax.gan_lab) so update_lab_frame can move them without a full redraw.
-    """
-    ax = ax if ax is not None else plt.subplots(figsize=(5.5, 5))[1]
-    lim, f, gan = frame["lim"], frame["fake"], frame["loss"] != "wgan-gp"
-    k = max(1, len(f) // max_arrows)
-    art = {"key": (frame["target"], len(f), gan, id(frame["real"])), "every": k}
-    art["image"] = ax.imshow(frame["values"], origin="lower", extent=(-lim, lim, -lim, lim), cmap="RdBu",
-                             alpha=0.75, interpolation="bilinear", vmin=0.0 if gan else -1.0, vmax=1.0)
-    label = frame["value_label"] if gan else "critic f(x), rescaled to [-1, 1]"
-    ax.figure.colorbar(art["image"], cax=cax, ax=None if cax is not None else ax, label=label)
-    art["real"] = ax.scatter(frame["real"][:, 0], frame["real"][:, 1], s=5, c=REAL_COLOR, label="real")
-    art["fake"] = ax.scatter(f[:, 0], f[:, 1], s=7, c=FAKE_COLOR, label="generated")
-    art["arrows"] = ax.quiver(f[::k, 0], f[::k, 1], np.zeros(len(f[::k])), np.zeros(len(f[::k])),
-                              angles="xy", scale_units="xy", scale=1.0, width=0.004, color="k", alpha=0.7,
-                              label="$-\\nabla_x$ G loss")
-    art["text"] = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=8, va="bottom",
-                          bbox=dict(boxstyle="round", fc="white", alpha=0.8))
-    art["title"] = ax.title
-    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
-    ax.grid(False)
-    art["legend"] = ax.legend(loc="upper right", fontsize=8, markerscale=2, framealpha=0.8)
-    ax.gan_lab = art
-    return update_lab_frame(frame, ax)
-
-
-# Drawn on every frame, in this order (the heat map must stay under the points and the legend).
-LAB_DYNAMIC = ("image", "real", "fake", "arrows", "text", "legend", "title")
-
-
-def update_lab_frame(frame: dict, ax):
-    """Move the artists of an ax drawn by draw_lab_frame to a new frame (same target); return the ax."""
-    art, lim, gan = ax.gan_lab, frame["lim"], frame["loss"] != "wgan-gp"
-    v, f, k = frame["values"], frame["fake"], art["every"]
-    finite = v[np.isfinite(v)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-    # A critic is defined up to a constant and its scale drifts: show it rescaled to [-1, 1].
-    art["image"].set_data(v if gan else (v - (lo + hi) / 2) / max((hi - lo) / 2, 1e-12))
-    art["fake"].set_offsets(f)
-    a = frame["arrows"][::k]
-    norms = np.linalg.norm(a, axis=1)
-    top = float(norms[np.isfinite(norms)].max(initial=0.0))
-    scale = 0.15 * lim / top if top > 0 else 0.0  # the longest arrow is 15 % of the half-width
-    art["arrows"].set_offsets(f[::k])
-    art["arrows"].set_UVC(a[:, 0] * scale, a[:, 1] * scale)
-    mm = frame["metrics"]
-    text = "" if mm is None else (f"modes {mm['modes']}/{frame['n_modes']}   HQ {mm['hq_percent']:.1f}%   "
-                                  f"rev. KL {mm['reverse_kl']:.2f}\n")
-    text += "" if gan else f"critic from {lo:.3g} to {hi:.3g}\n"
-    art["text"].set_text(f"{text}longest arrow |grad| = {top:.2e}")
-    ax.set_title(f"step {frame['step']} · {frame['loss']} · {frame['target']}", fontsize=11)
     return ax

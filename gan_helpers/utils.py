@@ -1,8 +1,10 @@
-"""Devices, seeding, paths and the smoke-test switch."""
+"""Devices, seeding, threads, paths, small checks and the smoke-test switch."""
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +70,19 @@ def manual_seed(seed: int) -> int:
     return used
 
 
+@contextlib.contextmanager
+def seeded(seed: int, devices: Sequence[int] = ()) -> Iterator[None]:
+    """Inside the block torch's global RNG is seeded with seed (e.g. to build a network's initial
+    weights); afterwards it is back where it was, so the caller's random stream does not move.
+
+    devices: the CUDA devices whose RNG is forked too (default none: the CPU RNG only). The seed is
+    used as given (no course offset): wrap it in course_seed() for a notebook's own seeds.
+    """
+    with torch.random.fork_rng(devices=list(devices)):
+        torch.manual_seed(seed)
+        yield
+
+
 def numpy_rng(seed: int) -> np.random.Generator:
     """np.random.default_rng(course_seed(seed))."""
     return np.random.default_rng(course_seed(seed))
@@ -120,23 +135,6 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def course_map(folder: str | os.PathLike | None = None) -> list[dict[str, str]]:
-    """Read each notebook's title and "Time to run" line: [{notebook, title, time}] in reading order."""
-    import json
-    import re
-
-    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
-    rows = []
-    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-        title = re.search(r"^# (.+)$", text, re.M)
-        time = re.search(r"\*\*Time to run:\*\*\s*([^\n.]+)", text)
-        rows.append({"notebook": path.name, "title": title.group(1).strip() if title else path.stem,
-                     "time": time.group(1).strip() if time else "?"})
-    return rows
-
-
 def cpu_threads(device: torch.device, n: int = 1) -> int:
     """On the CPU use n torch threads (the course's small models run as fast on one, and far faster
     when other programs share the cores); on a GPU leave torch alone. Return the thread count."""
@@ -145,6 +143,38 @@ def cpu_threads(device: torch.device, n: int = 1) -> int:
     if torch.device(device).type == "cpu":
         torch.set_num_threads(n)
     return torch.get_num_threads()
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[int]:
+    """Run torch on n threads inside the block (None: leave the count alone), then restore the old count.
+
+    The course's tiny networks run as fast on one thread, and far faster when other programs share
+    the cores. Yields the thread count in use inside the block.
+    """
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"n must be None or an int >= 1, got {n!r}")
+    old = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(old)
+
+
+def check_probabilities(p, name: str = "weights", size: int | None = None, tol: float = 1e-6) -> np.ndarray:
+    """Validate a probability vector (k,): finite, non-negative, summing to 1 within tol -> float64 array.
+
+    size, when given, is the required length k. Raises ValueError naming `name` otherwise.
+    """
+    arr = np.asarray(p.detach().cpu() if isinstance(p, torch.Tensor) else p, dtype=np.float64)
+    k = size if size is not None else (arr.shape[0] if arr.ndim == 1 else "k")
+    if (arr.ndim != 1 or (size is not None and arr.shape != (size,)) or not np.isfinite(arr).all()
+            or (arr < 0).any() or abs(float(arr.sum()) - 1.0) > tol):
+        raise ValueError(f"{name} must be {k} non-negative numbers that sum to 1 (a probability vector), "
+                         f"got {p!r}")
+    return arr
 
 
 def moving_average(values, width: int) -> np.ndarray:

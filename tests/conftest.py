@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import matplotlib
 import pytest
-import torch
+
+from gan_helpers.utils import torch_threads
 
 matplotlib.use("Agg")  # this process only; nbval kernels keep their inline backend
 
@@ -33,7 +34,5 @@ def no_data_env(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """Run each test on one torch thread (the course's small models are fastest so), then restore."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+    with torch_threads(1):
+        yield

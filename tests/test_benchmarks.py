@@ -8,8 +8,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/ is a folder, not installed
-from benchmarks import core, run, suites, tutorial_dcgan  # noqa: E402
-
+from benchmarks import core, run, suites, tutorial_dcgan
 
 # ------------------------------------------------------------------ quality predicates
 

@@ -7,7 +7,6 @@ from torch import nn
 
 from gan_helpers import losses
 
-
 LOG2 = math.log(2.0)
 
 

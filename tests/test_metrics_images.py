@@ -5,7 +5,7 @@ import torch
 
 import gan_helpers as gh
 
-M = gh.metrics
+M = gh.metrics.images  # the module itself: the tests patch its _train_classifier and scipy.linalg
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,7 @@
-"""Notebook 07's course module (gh.course.nb07): settings, method builders, runner and collapse measures."""
+"""Notebook 07's course module (gh.course.nb07): settings, method builders, runner, collapse measures
+and the exercise checkers (CORRECT on independent solutions, WRONG on plausible mistakes,
+NOT_ATTEMPTED on an untouched exercise)."""
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -6,6 +9,7 @@ import pytest
 import torch
 
 import gan_helpers as gh
+from gan_helpers.checks import Result
 from gan_helpers.course import nb07
 
 TINY = replace(nb07.SETTINGS, width=8, d_updates=10, members=2, n_eval=50, checkpoints=2)
@@ -83,3 +87,113 @@ def test_train_methods_in_worker_processes_equals_one_process():
         nb07.train_methods(("GAN", "BigGAN"), [gh.data.ring8()], seed=0, s=TINY)
     with pytest.raises(ValueError, match="workers"):
         nb07.train_methods(("GAN",), [gh.data.ring8()], seed=0, s=TINY, workers=0)
+
+
+def test_balanced_groups_split_every_method_once_and_evenly():
+    assert set(nb07.COST) == set(nb07.METHODS)
+    for workers in (1, 2, 3, 4, 6, 16):
+        groups = nb07.balanced_groups(nb07.METHODS, workers)
+        assert sorted(m for g in groups for m in g) == sorted(nb07.METHODS)
+        assert len(groups) <= workers and all(groups)
+        loads = [sum(nb07.COST[m] for m in g) for g in groups]
+        ideal = sum(nb07.COST.values()) / min(workers, len(nb07.METHODS))
+        assert max(loads) <= max(ideal, max(nb07.COST.values())) + min(nb07.COST.values())
+    two = [sum(nb07.COST[m] for m in g) for g in nb07.balanced_groups(nb07.METHODS, 2)]
+    assert max(two) - min(two) <= 0.05 + 1e-9  # the best split of the six measured costs
+
+
+# --------------------------------------------------------------------------- the exercise checkers
+
+
+def not_done(*args):
+    raise NotImplementedError()
+
+
+def coverage_numpy(samples, centers, std):
+    """An independent solution in numpy."""
+    x, c = np.asarray(samples, dtype=float), np.asarray(centers, dtype=float)
+    d = np.sqrt(((x[:, None, :] - c[None]) ** 2).sum(-1))
+    idx, dmin = d.argmin(1), d.min(1)
+    good = dmin < 3 * std
+    return len(set(idx[good].tolist())), 100.0 * good.mean()
+
+
+def reverse_kl_numpy(samples, centers, std):
+    x, c = np.asarray(samples, dtype=float), np.asarray(centers, dtype=float)
+    d = np.sqrt(((x[:, None, :] - c[None]) ** 2).sum(-1))
+    idx, good = d.argmin(1), d.min(1) < 3 * std
+    if not good.any():
+        return math.inf
+    q = np.bincount(idx[good], minlength=len(c)) / good.sum()
+    return float(sum(qi * math.log(qi * len(c)) for qi in q if qi > 0))
+
+
+def test_cases_exercise_every_rule():
+    cases = nb07._mode_cases()
+    assert len(cases) == 3
+    for x, c, s in cases[:2]:
+        modes, hq = coverage_numpy(x, c, s)
+        assert 0 < hq < 100 and 0 < modes < len(c)  # partly collapsed: some but not all modes
+    assert coverage_numpy(*cases[2]) == (0, 0.0) and math.isinf(reverse_kl_numpy(*cases[2]))
+
+
+def test_check_mode_coverage():
+    assert nb07.check_mode_coverage(coverage_numpy) is Result.CORRECT
+    assert nb07.check_mode_coverage(not_done) is Result.NOT_ATTEMPTED
+
+    def inclusive_fraction(x, c, s):
+        m, hq = coverage_numpy(x, c, s)
+        return m, hq / 100
+
+    def sqrt_2_rule(x, c, s):  # within 3 std per coordinate, i.e. a square instead of a disc
+        x, c = np.asarray(x, dtype=float), np.asarray(c, dtype=float)
+        d = np.sqrt(((x[:, None, :] - c[None]) ** 2).sum(-1))
+        idx = d.argmin(1)
+        good = (np.abs(x - c[idx]) < 3 * s).all(1)
+        return len(set(idx[good].tolist())), 100.0 * good.mean()
+
+    def all_cover(x, c, s):
+        x, c = np.asarray(x, dtype=float), np.asarray(c, dtype=float)
+        d = np.sqrt(((x[:, None, :] - c[None]) ** 2).sum(-1))
+        return len(set(d.argmin(1).tolist())), coverage_numpy(x, c, s)[1]
+
+    for wrong in (inclusive_fraction, sqrt_2_rule, all_cover, lambda x, c, s: (len(c), 100.0)):
+        assert nb07.check_mode_coverage(wrong) is Result.WRONG
+
+
+def test_check_reverse_kl():
+    assert nb07.check_reverse_kl(reverse_kl_numpy) is Result.CORRECT
+    assert nb07.check_reverse_kl(not_done) is Result.NOT_ATTEMPTED
+
+    def no_hq_nan(x, c, s):  # forgets the no-high-quality case: 0/0 gives nan
+        with np.errstate(all="ignore"):
+            xx, cc = np.asarray(x, dtype=float), np.asarray(c, dtype=float)
+            d = np.sqrt(((xx[:, None, :] - cc[None]) ** 2).sum(-1))
+            if not (d.min(1) < 3 * s).any():
+                return float("nan")
+        return reverse_kl_numpy(x, c, s)
+
+    def log2(x, c, s):
+        return reverse_kl_numpy(x, c, s) / math.log(2)
+
+    def forward(x, c, s):
+        return math.inf if reverse_kl_numpy(x, c, s) > 0 else 0.0
+
+    def all_samples(x, c, s):  # histogram over every sample, high quality or not
+        xx, cc = np.asarray(x, dtype=float), np.asarray(c, dtype=float)
+        idx = np.sqrt(((xx[:, None, :] - cc[None]) ** 2).sum(-1)).argmin(1)
+        q = np.bincount(idx, minlength=len(cc)) / len(idx)
+        return float(sum(qi * math.log(qi * len(cc)) for qi in q if qi > 0))
+
+    for wrong in (no_hq_nan, log2, forward, all_samples):
+        assert nb07.check_reverse_kl(wrong) is Result.WRONG
+
+
+def test_check_pack_samples():
+    assert nb07.check_pack_samples(lambda x, p: x.reshape(len(x) // p, -1)) is Result.CORRECT
+    assert nb07.check_pack_samples(
+        lambda x, p: torch.stack([torch.cat(list(x[i:i + p])) for i in range(0, len(x), p)])) is Result.CORRECT
+    assert nb07.check_pack_samples(not_done) is Result.NOT_ATTEMPTED
+    assert nb07.check_pack_samples(lambda x, p: torch.cat(x.chunk(p), dim=1)) is Result.WRONG
+    assert nb07.check_pack_samples(lambda x, p: x.reshape(-1, p, x.shape[1])) is Result.WRONG
+    assert nb07.check_pack_samples(lambda x, p: x) is Result.WRONG

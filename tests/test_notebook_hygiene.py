@@ -128,3 +128,28 @@ def test_seeds_go_through_gh_utils(path):
              for line in direct_seeding("".join(cell["source"]))]
     assert not found, (f"{path.name}: seed through gh.utils (make_generator / manual_seed / numpy_rng) so "
                        f"GAN_COURSE_SEED shifts it; direct seeding in code cells {found}")
+
+
+CLAIM_CALL = re.compile(r"gh\.checks\.expect\((?:[^()]|\([^()]*\))*?,\s*\n?\s*((?:\"[^\"]*\"\s*)+)\)", re.S)
+
+
+def literal_claims(src: str) -> list[str]:
+    """The claim texts of the gh.checks.expect calls in a code cell that pass a plain string literal."""
+    return ["".join(re.findall(r'"([^"]*)"', m.group(1))) for m in CLAIM_CALL.finditer(src)]
+
+
+def test_literal_claims_parser():
+    src = ('gh.checks.expect(a < 1, "first")\n'
+           'gh.checks.expect(f(x) > 2 and g(y),\n                 "second, split" " in two")\n'
+           'gh.checks.expect(ok, f"not literal {x}")')
+    assert literal_claims(src) == ["first", "second, split in two"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_show_current_claims(path):
+    """Each literal claim of a cell appears, ticked, in that cell's stored output: the run is not stale."""
+    stale = []
+    for i, cell in enumerate(code_cells(load(path))):
+        shown = "\n".join(output_texts(cell))
+        stale += [(i + 1, c) for c in literal_claims("".join(cell["source"])) if f"✔ {c}" not in shown]
+    assert not stale, f"{path.name}: re-run it; stored outputs lack these claims (code cell, claim): {stale}"

@@ -1,7 +1,8 @@
 """environment.yml and pyproject.toml must list the same dependencies."""
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_NAMES = {"pytorch": "torch"}  # conda package name -> pip distribution name
@@ -47,6 +48,14 @@ def test_environment_yml_matches_pyproject():
     assert conda_deps() == pyproject_deps(), (
         f"only in environment.yml: {sorted(conda_deps() - pyproject_deps())}; "
         f"only in pyproject.toml: {sorted(pyproject_deps() - conda_deps())}")
+
+
+def test_conda_forge_is_the_only_channel():
+    text = (ROOT / "environment.yml").read_text()
+    block = re.search(r"^channels:\n((?:\s+-.*\n)+)", text, re.M)
+    assert block is not None, "environment.yml needs a channels: list"
+    channels = [line.split("-", 1)[1].split("#", 1)[0].strip() for line in block.group(1).splitlines()]
+    assert channels == ["conda-forge"], f"conda-forge builds pytorch and torchvision; got channels {channels}"
 
 
 def test_torch_is_not_pinned():

@@ -1,4 +1,7 @@
+import math
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
@@ -47,3 +50,23 @@ def test_plot_helpers_draw_on_given_axes():
     with pytest.raises(ValueError):
         gh.plotting.show_images(torch.rand(28, 28))
     plt.close(fig)
+
+
+def test_plot_preimage_shades_each_interval():
+    ax = gh.plotting.plot_preimage([(-math.inf, -1.0), (1.0, 2.0)])
+    assert len(ax.collections) == 2 and ax.get_xlabel() == "z"
+    ax = gh.plotting.plot_preimage([(10.0, 11.0)])  # outside the view: nothing shaded
+    assert len(ax.collections) == 0
+    plt.close("all")
+
+
+def test_plot_discriminator_1d_draws_curves():
+    p, q = gh.theory.gaussian_pdf(0, 1), gh.theory.gaussian_pdf(2, 1)
+    d_star = gh.theory.optimal_discriminator(p, q)
+    ax = gh.plotting.plot_discriminator_1d(p, q, {"D*": d_star, "half": lambda x: 0.5 + 0 * x},
+                                           xlim=(-3, 5), title="t")
+    twin = [a for a in ax.figure.axes if a is not ax][0]
+    xs = np.linspace(-3, 5, 801)
+    assert np.allclose(twin.get_lines()[0].get_ydata(), 1 / (1 + np.exp(2 * xs - 2)))  # D* = sigmoid(2 - 2x)
+    assert ax.get_title() == "t" and len(ax.get_legend().get_texts()) == 4
+    plt.close("all")

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy.stats import wasserstein_distance
 
-from gan_helpers import data, models, training
+from gan_helpers import data, losses, models, training
 from gan_helpers.training import TrainConfig, Trainer
 
 
@@ -127,3 +127,72 @@ def test_dcgan_step_runs_on_images():
     C = models.DCGANDiscriminator(ndf=4, critic=True)
     hist = training.train_gan(G, C, batcher, TrainConfig.wgan_gp(steps=2, batch_size=8), progress=False)
     assert len(hist) == 2 and all(v > 0 for v in hist.gp)
+
+
+# --------------------------------------------------------------------------- the Trainer owns its state
+
+
+def _ring_trainer(config):
+    torch.manual_seed(0)
+    G, D = models.MLPGenerator(2, 2, 16, 2), models.MLPDiscriminator(2, 16, 2)
+    return Trainer(G, D, data.ring8().sample, config, generator=torch.Generator().manual_seed(0))
+
+
+def test_set_config_switches_the_loss_keeping_networks_history_and_adam_state():
+    tr = _ring_trainer(TrainConfig.dcgan(batch_size=16, log_every=2))
+    tr.run(3, progress=False)
+    G, p = tr.G, next(tr.G.parameters())
+    tr.set_config(TrainConfig.dcgan(g_loss="minimax", batch_size=16, log_every=2, lr_g=5e-4))
+    assert tr.G is G and tr.steps_done == 3 and len(tr.history) == 3
+    assert tr.g_loss_fn is losses.g_loss_minimax
+    assert int(tr.opt_g.state[p]["step"]) == 3 and tr.opt_g.param_groups[0]["lr"] == 5e-4  # same betas: kept
+    tr.run(1, progress=False)
+    assert tr.history.step == [1, 2, 3, 4]
+    tr.set_config(TrainConfig.wgan_gp(batch_size=16))
+    assert tr.use_gp and tr.opt_g.state == {} and tr.opt_d.param_groups[0]["betas"] == (0.0, 0.9)  # other betas
+    with pytest.raises(TypeError):
+        tr.set_config({"objective": "gan"})
+
+
+def test_set_learning_rates_validates_and_keeps_state():
+    tr = _ring_trainer(TrainConfig.dcgan(batch_size=16))
+    tr.step()
+    tr.set_learning_rates(lr_d=3e-3)
+    assert (tr.config.lr_g, tr.config.lr_d) == (2e-4, 3e-3) and tr.opt_d.param_groups[0]["lr"] == 3e-3
+    assert int(tr.opt_d.state[next(tr.D.parameters())]["step"]) == 1
+    with pytest.raises(ValueError, match="learning rates must be > 0"):
+        tr.set_learning_rates(lr_g=0.0)
+    assert tr.config.lr_g == 2e-4
+
+
+def test_logged_fields_are_the_history_fields():
+    assert set(training.LOGGED_FIELDS) | {"step", "wall_time"} == set(training.History().as_dict())
+
+
+def test_as_sampler_passes_the_generator_only_to_samplers_that_take_it():
+    sample = data.ring8().sample
+    assert training.as_sampler(sample) is sample
+    plain = training.as_sampler(lambda n: torch.zeros(n, 2))
+    assert plain(3, generator=torch.Generator()).shape == (3, 2)
+    batcher = data.TensorBatcher(torch.arange(10.0)[:, None], torch.Generator().manual_seed(0))
+    assert training.as_sampler(batcher) is batcher and batcher(4, generator=None).shape == (4, 1)
+
+
+def test_critic_step_is_the_discriminator_half_of_the_trainer():
+    """fit_critic and critic_step by hand give the same losses (one shared update)."""
+    cfg = TrainConfig.wgan_gp(batch_size=32, lr_d=1e-3)
+    torch.manual_seed(1)
+    D1 = models.MLPDiscriminator(2, 16, 2)
+    D2 = models.MLPDiscriminator(2, 16, 2)
+    D2.load_state_dict(D1.state_dict())
+    p, q = data.ring8().sample, data.grid25().sample
+    got = training.fit_critic(D1, p, q, cfg, steps=4, generator=torch.Generator().manual_seed(2))
+    g = torch.Generator().manual_seed(2)
+    opt = training.OPTIMIZERS[cfg.optimizer](D2.parameters(), cfg.lr_d, cfg.betas)
+    want = []
+    for _ in range(4):
+        real, fake = p(32, generator=g), q(32, generator=g)
+        step = training.critic_step(D2, opt, losses.critic_loss_wasserstein, real, fake,
+                                    gp_lambda=cfg.gp_lambda, generator=g)
+        want.append(float((step.loss + step.gp).detach()))
+    assert got == want

@@ -171,3 +171,34 @@ def test_make_generator_device_and_bad_seed(monkeypatch):
     for bad in (-1, 1.5, "0", True):
         with pytest.raises(ValueError, match="seed"):
             gh.utils.make_generator(bad)
+
+
+def test_torch_threads_sets_and_restores():
+    before = torch.get_num_threads()
+    with gh.utils.torch_threads(1) as n:
+        assert n == 1 == torch.get_num_threads()
+    assert torch.get_num_threads() == before
+    with gh.utils.torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="n must be None or an int >= 1"):
+        with gh.utils.torch_threads(0):
+            pass
+
+
+def test_seeded_builds_the_same_weights_and_leaves_the_global_rng_alone():
+    state = torch.get_rng_state()
+    with gh.utils.seeded(3):
+        a = torch.nn.Linear(2, 2).weight.detach().clone()
+    with gh.utils.seeded(3):
+        b = torch.nn.Linear(2, 2).weight.detach().clone()
+    assert torch.equal(a, b) and torch.equal(torch.get_rng_state(), state)
+
+
+def test_check_probabilities():
+    np.testing.assert_array_equal(gh.utils.check_probabilities([0.25, 0.75]), [0.25, 0.75])
+    assert gh.utils.check_probabilities(torch.tensor([1.0, 0.0]), size=2).dtype == np.float64
+    for bad in ([0.5, 0.6], [1.5, -0.5], [[0.5, 0.5]], [float("nan"), 1.0]):
+        with pytest.raises(ValueError, match="weights must be .* sum to 1"):
+            gh.utils.check_probabilities(bad)
+    with pytest.raises(ValueError, match="p must be 3 non-negative"):
+        gh.utils.check_probabilities([0.5, 0.5], "p", size=3)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -10,8 +11,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 import gan_helpers as gh
-from gan_helpers.plotting import draw_lab_frame
-from gan_helpers.widgets import GANLab, LabCanvas, gan_lab, grade_choice
+from gan_helpers.lab import Frame, GANLab, LabCanvas, LabWidget, draw_frame, is_critic
+from gan_helpers.widgets import gan_lab, grade_choice
 
 SMALL = dict(hidden=32, n_show=64, n_metric=256, grid_size=16, batch_size=64)  # fast settings
 
@@ -193,16 +194,15 @@ def test_blitted_frames_match_a_full_redraw():
     np.testing.assert_array_equal(png_pixels(updated), png_pixels(fresh))
 
 
-def test_draw_lab_frame_on_a_given_axis():
-    import matplotlib.pyplot as plt
-
+def test_draw_frame_on_a_given_axis():
     lab = GANLab("grid", "wgan-gp", **SMALL)
     lab.step(1)
     fig, ax = plt.subplots()
-    assert draw_lab_frame(lab.frame(), ax=ax) is ax
-    shown = ax.gan_lab["image"].get_array()
+    art = draw_frame(lab.frame(), ax=ax)
+    assert art.ax is ax
+    shown = art.image.get_array()
     assert shown.min() == pytest.approx(-1.0) and shown.max() == pytest.approx(1.0)  # critic rescaled
-    assert "step 1" in ax.get_title() and "modes" in ax.gan_lab["text"].get_text()
+    assert "step 1" in ax.get_title() and "modes" in art.text.get_text()
     plt.close(fig)
 
 
@@ -212,6 +212,7 @@ def test_draw_lab_frame_on_a_given_axis():
 def test_widget_step_play_reset_and_controls():
     box = gan_lab("ring", "non-saturating", steps_per_frame=3, **SMALL)
     c, lab = box.controls, box.lab
+    assert isinstance(box, LabWidget) and "application/vnd.jupyter.widget-view+json" in box._repr_mimebundle_()
     start_image = bytes(c["image"].value)
     assert start_image.startswith(b"\x89PNG") and "step 0" in c["status"].value
 
@@ -269,3 +270,9 @@ def test_grade_choice_lists_each_relevant_option_once():
     assert grade_choice((1, 2), [2, 1], expl).startswith("Correct!")
     with pytest.raises(ValueError, match="out of range"):
         grade_choice({0}, {4}, expl)
+
+
+def test_frame_is_a_typed_record():
+    f = GANLab("ring", "wgan-gp", **SMALL).frame()
+    assert isinstance(f, Frame) and f["fake"] is f.fake and f.critic and f.value_label == "critic f(x)"
+    assert f.layout_key == ("ring", 64, True, id(f.real)) and is_critic("wgan-gp") and not is_critic("minimax")

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
+from .. import utils
 from ..utils import smoke_mode
+from . import ledger
+from .delegation import Delegated, find_delegation, tripwires
 
 
 class Result(str, Enum):
@@ -52,25 +57,46 @@ def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
 def run_check(name: str, student_fn: Callable, reference_fn: Callable,
               cases: Callable[[], Sequence[tuple]], hint: str,
               known_wrong: dict[str, tuple[Callable, str]] | None = None,
-              rtol: float = 1e-5, atol: float = 1e-6, verbose: bool = True) -> Result:
+              rtol: float = 1e-5, atol: float = 1e-6, verbose: bool = True,
+              submitted: Callable | None = None, allow: Iterable[object] = (),
+              answers: Iterable[Callable] = ()) -> Result:
     """Compare student_fn(*case) with reference_fn(*case) on every case; print and return a Result.
 
     cases() builds fresh seeded inputs (so a student's in-place edits cannot leak between calls).
     known_wrong maps a label to (wrong_fn, targeted hint) for plausible mistakes.
+    The student's own work is required: `submitted` (the function the student handed in, when
+    student_fn wraps it; default student_fn) is WRONG when it uses gan_helpers (other than gh.utils
+    and the objects in `allow`), and, while it runs, the reference and the library functions in
+    `answers` are tripwires (see gh.checks.delegation). In grading mode (gh.checks.ledger armed by
+    python -m gan_helpers.grade) the Result is also recorded for the grader.
     """
+    checker = sys._getframe(1).f_code
+
     def say(result: Result, text: str) -> Result:
         if verbose:
             icon = {"correct": "✅", "wrong": "❌", "not attempted yet": "⏳"}[result.value]
             print(f"{icon} {name}: {result.value}{'. ' + text if text else ''}")
+        ledger.record(name, result.value, text, checker)
         return result
 
+    def refuse(used: str) -> Result:
+        return say(Result.WRONG, f"write it yourself; calling {used} is not accepted")
+
+    used = find_delegation(student_fn if submitted is None else submitted, allow=(utils, *allow))
+    if used:
+        return refuse(used)
     for case in cases():
         try:
-            got = student_fn(*case)
+            with tripwires([reference_fn, *answers]) as called:
+                got = student_fn(*case)
         except NotImplementedError:
             return say(Result.NOT_ATTEMPTED, "Replace `raise NotImplementedError()` with your code")
+        except Delegated as err:
+            return refuse(str(err))
         except Exception as err:  # the student's code failed: report it, never raise
             return say(Result.WRONG, f"Your function raised {type(err).__name__}: {err}")
+        if called:  # a tripwire fired and the student's code swallowed it
+            return refuse(called[0])
         want = reference_fn(*case)
         if _same(got, want, rtol, atol):
             continue

@@ -1,190 +1,39 @@
-"""Notebook 07 (mode collapse): the 2-D experiment's settings and its runner, in one place.
-
-Every method is trained as one ensemble (gh.ensemble): `members` independent runs on the ring and
-as many on the grid at once, each member with its own initial weights and batches. Every method
-gets the same treatment: the same networks, batch, number of discriminator (critic) updates,
-final low-learning-rate phase and EMA of the generator for evaluation. The benchmarks import
-SETTINGS from here too, so the numbers they time are the ones the notebook reports.
+"""Notebook 07 (mode collapse): the experiment's runner (from nb07_experiment), the measures of
+collapse over training, and the exercise checkers.
 """
 from __future__ import annotations
 
-import math
-import multiprocessing
-import os
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from .. import data, ensemble, metrics, models, training, utils
+from .. import data, metrics, models
+from ..checks.core import Result, run_check
+from .nb07_experiment import (
+    COST,
+    DESCRIPTIONS,
+    METHODS,
+    SETTINGS,
+    Settings,
+    balanced_groups,
+    build,
+    mixtures,
+    top2_share,
+    train_method,
+    train_methods,
+    with_budget,
+)
 
-
-@dataclass(frozen=True)
-class Settings:
-    """The 2-D experiment of notebook 07 (sizes, budget, schedule)."""
-
-    width: int = 64  # hidden units of G and D (3 hidden layers each)
-    depth: int = 3
-    latent_dim: int = 2
-    batch: int = 64  # samples per batch (PacGAN2: packs per batch, i.e. 2 x batch samples)
-    lr: float = 1e-3  # Adam learning rate of both players (the WGAN-GP rows use their papers' values)
-    d_updates: int = 1500  # discriminator / critic updates of every run
-    final_fraction: float = 0.3  # the last 30 % of the steps run at final_lr_factor x the learning rates
-    final_lr_factor: float = 0.1
-    ema_decay: float = 0.99  # samples for evaluation come from this moving average of G's weights
-    members: int = 5  # runs per method and data set
-    n_eval: int = 2500  # samples scored at every checkpoint (as PacGAN and VEEGAN)
-    checkpoints: int = 20  # metric checkpoints per run
-    unroll_steps: int = 3  # unrolled GAN: look-ahead steps of D (Metz et al. 2017 used 1 to 10)
-    unroll_lr: float = 0.002  # plain gradient step size of those look-ahead steps
-    unroll_batch: int = 16  # samples per look-ahead step (a cheaper estimate of D's next moves)
-
-
-SETTINGS = Settings()
-METHODS = ("GAN", "PacGAN2", "MBStd", "Unrolled", "WGAN-GP (toy)", "WGAN-GP (paper)")
-COST_ORDER = ("Unrolled", "PacGAN2", "GAN", "MBStd", "WGAN-GP (toy)", "WGAN-GP (paper)")  # slowest first
-DESCRIPTIONS = {
-    "GAN": "non-saturating GAN, Adam 1e-3, betas (0.5, 0.999)",
-    "PacGAN2": "GAN whose D scores packs of 2 samples (Lin et al. 2018); 2 x batch samples per step",
-    "MBStd": "GAN whose D sees the minibatch standard deviation as a feature (Karras et al. 2018)",
-    "Unrolled": "GAN whose G steps against D unrolled 3 look-ahead steps (Metz et al. 2017)",
-    "WGAN-GP (toy)": "Gulrajani et al.'s toy script: lambda 0.1, Adam 1e-4, betas (0.5, 0.9), n_critic 5",
-    "WGAN-GP (paper)": "Gulrajani et al.'s image settings: lambda 10, Adam 1e-4, betas (0, 0.9), n_critic 5",
-}
-
-
-def build(method: str, members: int, s: Settings = SETTINGS) -> tuple:
-    """Ensemble G, D and TrainConfig for one method: members independent runs at once."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; valid: {METHODS}")
-    G = models.MLPGenerator(s.latent_dim, 2, s.width, s.depth, ensemble=members)
-    batch, common = s.batch, {"log_grad_norms": False, "ema_decay": s.ema_decay}
-    if method == "PacGAN2":  # as the paper: D sees `batch` packs, each of 2 samples from their own z
-        D = models.PackedDiscriminator(models.MLPDiscriminator(4, s.width, s.depth, ensemble=members), 2)
-        batch = 2 * s.batch
-    else:
-        D = models.MLPDiscriminator(2, s.width, s.depth, ensemble=members, minibatch_std=method == "MBStd")
-    steps = max(1, s.d_updates // 5)  # WGAN-GP: 5 critic updates per generator step
-    if method == "WGAN-GP (toy)":
-        cfg = training.TrainConfig.wgan_gp(steps=steps, batch_size=batch, gp_lambda=0.1, lr_g=1e-4,
-                                           lr_d=1e-4, betas=(0.5, 0.9), **common)
-    elif method == "WGAN-GP (paper)":
-        cfg = training.TrainConfig.wgan_gp(steps=steps, batch_size=batch, **common)
-    else:
-        unroll = {"unroll_steps": s.unroll_steps, "unroll_lr": s.unroll_lr,
-                                  "unroll_batch": s.unroll_batch} if method == "Unrolled" else {}
-        cfg = training.TrainConfig.dcgan(steps=s.d_updates, batch_size=batch, lr_g=s.lr, lr_d=s.lr,
-                                         **unroll, **common)
-    return G, D, cfg
-
-
-def train_method(method: str, mixtures: list, seed: int, s: Settings = SETTINGS,
-                 progress: bool = True) -> list[dict]:
-    """Train s.members runs on each mixture at once; return one record per run (tracks, snapshots, final)."""
-    utils.manual_seed(seed)  # initial weights of every member
-    g = utils.make_generator(seed)
-    groups = [mix for mix in mixtures for _ in range(s.members)]
-    E = len(groups)
-    G, D, cfg = build(method, E, s)
-    sampler = ensemble.per_member([mix.sample for mix in groups], E)
-    trainer = training.Trainer(G, D, sampler, cfg, generator=g)
-    z_eval = training.latent(s.n_eval, s.latent_dim, utils.make_generator(1000 + seed), members=E)
-    runs = [{"method": method, "data": mix.name, "member": k % s.members, "d_updates": [], "modes": [],
-             "hq": [], "kl": [], "top2": [], "snapshots": []} for k, mix in enumerate(groups)]
-
-    def record(step: int, tr: training.Trainer) -> None:
-        x = training.sample(tr.G_ema, s.n_eval, z=z_eval)
-        for run, mix, xk in zip(runs, groups, x):
-            m = metrics.mode_metrics(xk, mix)
-            run["d_updates"].append(step * cfg.n_critic)
-            run["modes"].append(m["modes"])
-            run["hq"].append(m["hq_percent"])
-            run["kl"].append(m["reverse_kl"])
-            run["top2"].append(top2_share(xk, mix))
-            run["snapshots"].append(xk[:500])
-
-    every = max(1, cfg.steps // s.checkpoints)
-    n_first = round(cfg.steps * (1 - s.final_fraction))
-    bar = tqdm(total=cfg.steps, desc=f"{method} ({E} runs at once)", disable=not progress)
-    bar_cb = _with_bar(record, bar, every)
-    trainer.run(n_first, callback=bar_cb, callback_every=every, progress=False)
-    trainer.scale_learning_rates(s.final_lr_factor)  # final phase: small steps settle samples on the modes
-    trainer.run(cfg.steps - n_first, callback=bar_cb, callback_every=every, progress=False)
-    bar.close()
-    if runs[0]["d_updates"][-1] != trainer.steps_done * cfg.n_critic:
-        record(trainer.steps_done, trainer)
-    seconds = trainer.history.wall_time[-1] if trainer.history.wall_time else math.nan
-    for run in runs:
-        run["final"] = {"modes": run["modes"][-1], "hq_percent": run["hq"][-1], "reverse_kl": run["kl"][-1]}
-        run["train_seconds"] = seconds / E  # the ensemble's training time, shared by its members
-        run["g_steps"], run["d_per_g"] = cfg.steps, cfg.n_critic
-    return runs
-
-
-def _worker_init(parent: int) -> None:
-    """Worker set-up: one torch thread, and exit as soon as the parent process is gone (a restarted
-    kernel must not leave workers training in the background)."""
-    torch.set_num_threads(1)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def train_methods(methods: tuple[str, ...] | list[str], mixtures: list, seed: int, s: Settings = SETTINGS,
-                  workers: int | None = None, progress: bool = True) -> list[dict]:
-    """train_method for several methods, in parallel worker processes (one CPU thread each); runs in order.
-
-    workers defaults to min(number of methods, CPU cores). Each worker is a fresh ("spawn")
-    process, so the runs are exactly those train_method gives in this process.
-    """
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}; valid: {METHODS}")
-    workers = min(len(methods), os.cpu_count() or 1) if workers is None else workers
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be None or an int >= 1, got {workers!r}")
-    if workers == 1 or len(methods) == 1:
-        return [r for m in methods for r in train_method(m, mixtures, seed, s, progress)]
-    order = sorted(methods, key=COST_ORDER.index)  # the slowest first, so the others fill in around it
-    results: dict[str, list[dict]] = {}
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(os.getpid(),)) as pool:
-        futures = {pool.submit(train_method, m, mixtures, seed, s, False): m for m in order}
-        with tqdm(total=len(methods), desc=f"{len(methods)} methods on {workers} processes",
-                  disable=not progress) as bar:
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                bar.update(1)
-    return [r for m in methods for r in results[m]]
-
-
-def _with_bar(record, bar, every: int):
-    def callback(step: int, tr: training.Trainer) -> None:
-        bar.update(every)
-        record(step, tr)
-    return callback
+__all__ = ["COST", "DESCRIPTIONS", "METHODS", "SETTINGS", "Settings", "after_warmup", "balanced_groups", "build",
+           "check_mode_coverage", "check_pack_samples", "check_reverse_kl", "collapsed_share", "mixtures",
+           "summarise", "top2_share", "train_method", "train_methods", "with_budget"]
 
 
 def after_warmup(run: dict, key: str, skip: float = 0.3) -> np.ndarray:
     """A run's metric track with the first `skip` fraction of training left out."""
     d = np.asarray(run["d_updates"], dtype=float)
     return np.asarray(run[key], dtype=float)[d > skip * d[-1]]
-
-
-def top2_share(x: torch.Tensor, mixture) -> float:
-    """Share of ALL samples x (n, 2) whose nearest mode is one of the two most popular nearest modes."""
-    idx, _ = metrics.nearest_mode(x, mixture.centers)
-    counts = torch.bincount(idx, minlength=len(mixture.centers)).sort(descending=True).values
-    return float(counts[:2].sum()) / len(x)
 
 
 def collapsed_share(run: dict, share: float = 0.9, skip: float = 0.3) -> float:
@@ -202,12 +51,119 @@ def summarise(runs: list[dict], method: str, data_name: str, key: str) -> tuple[
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
 
 
-def mixtures() -> list:
-    """The two benchmarks of notebook 07: the ring of 8 and the 5x5 grid (PacGAN's definitions)."""
-    return [data.ring8(), data.grid25()]
+# --- the exercise checkers -------------------------------------------------------------------
 
 
-def with_budget(s: Settings = SETTINGS, smoke_steps: int = 10) -> Settings:
-    """SETTINGS, with a tiny budget in smoke mode (utils.budget) for testing student builds."""
-    return replace(s, d_updates=utils.budget(s.d_updates, smoke_steps), checkpoints=min(s.checkpoints, 2)) \
-        if utils.smoke_mode() else s
+def _mode_cases() -> list[tuple]:
+    """Seeded (samples (n, 2), centers (k, 2), std) of a partly collapsed generator on ring8 / grid25.
+
+    Each case mixes sharp samples on a few modes, blurred ones (2.5 std: some in, some out of the
+    3-std disc), junk far from every mode, and points 5 std from modes that nothing else visits.
+    """
+    g = torch.Generator().manual_seed(707)
+    cases = []
+    for mix, used, far in ((data.ring8(), [0, 1, 5], [3]), (data.grid25(), [0, 6, 12, 13, 24], [2, 20])):
+        c, s = mix.centers.double(), mix.std
+        sharp = c[torch.tensor(used * 40)] + s * torch.randn(40 * len(used), 2, generator=g, dtype=torch.float64)
+        blur = c[torch.tensor(used * 20)] + 2.5 * s * torch.randn(20 * len(used), 2, generator=g,
+                                                                   dtype=torch.float64)
+        angle = 2 * np.pi * torch.rand(len(far), generator=g, dtype=torch.float64)
+        ring = c[torch.tensor(far)] + 5 * s * torch.stack([angle.cos(), angle.sin()], 1)
+        junk = 1.5 * c.abs().max() * (2 * torch.rand(30, 2, generator=g, dtype=torch.float64) - 1)
+        x = torch.cat([sharp, blur, ring, junk])
+        cases.append((x[torch.randperm(len(x), generator=g)], c, s))
+    far_only = 10.0 + torch.rand(20, 2, generator=g, dtype=torch.float64)  # no high-quality sample
+    return cases + [(far_only, data.ring8().centers.double(), data.ring8().std)]
+
+
+def _ref_coverage(samples, centers, std) -> tuple[int, float]:
+    return (metrics.modes_covered(samples, centers, std),
+            metrics.high_quality_percent(samples, centers, std))
+
+
+def check_mode_coverage(fn: Callable) -> Result:
+    """Check fn(samples (n, 2), centers (k, 2), std) -> (modes covered: int, % high quality: float)."""
+    def nearest(x, c):
+        d = torch.cdist(torch.as_tensor(x).double(), torch.as_tensor(c).double())
+        return d.min(1)
+
+    def per_coordinate(x, c, s):  # the 1-D 3-sigma rule applied to each coordinate separately
+        _, idx = nearest(x, c)
+        good = ((x - c[idx]).abs() < 3 * s).all(1)
+        return int(idx[good].unique().numel()), 100.0 * float(good.double().mean())
+
+    def variance(x, c, s):  # threshold 3 * std^2 instead of 3 * std
+        dist, idx = nearest(x, c)
+        good = dist < 3 * s**2
+        return int(idx[good].unique().numel()), 100.0 * float(good.double().mean())
+
+    wrong = {
+        "per coordinate": (per_coordinate, "measure the Euclidean distance ||x - mu|| to the nearest "
+                                           "mode, not each coordinate separately."),
+        "all samples cover": (lambda x, c, s: (int(nearest(x, c)[1].unique().numel()),
+                                               metrics.high_quality_percent(x, c, s)),
+                              "a mode is covered only by a HIGH-QUALITY sample nearest to it."),
+        "fraction": (lambda x, c, s: (metrics.modes_covered(x, c, s),
+                                      metrics.high_quality_percent(x, c, s) / 100),
+                     "return a percentage (0..100), not a fraction."),
+        "variance": (variance, "the threshold is 3 standard deviations: 3 * std, not 3 * std**2."),
+    }
+    return run_check("mode_coverage", fn, _ref_coverage, _mode_cases,
+                     "nearest mode by Euclidean distance; high quality if that distance < 3 * std; "
+                     "covered = modes nearest to at least one high-quality sample.", known_wrong=wrong,
+                     answers=[metrics.modes_covered, metrics.high_quality_percent, metrics.high_quality_mask,
+                              metrics.mode_metrics])
+
+
+def check_reverse_kl(fn: Callable) -> Result:
+    """Check fn(samples (n, 2), centers (k, 2), std) -> KL(q || uniform) of the high-quality mode histogram."""
+    def hist_all(x, c):
+        idx = torch.cdist(torch.as_tensor(x).double(), torch.as_tensor(c).double()).argmin(1)
+        return torch.bincount(idx, minlength=len(c)).double()
+
+    def kl(q, p):
+        on = q > 0
+        return float((q[on] * (q[on] / p[on]).log()).sum())
+
+    def forward_kl(x, c, s):
+        q = metrics.mode_histogram(x, c, s).double()
+        if q.sum() == 0:
+            return np.inf  # as the reference: this mistake shows only when some samples are good
+        q = q / q.sum()
+        return float((torch.log(1 / (len(c) * q)) / len(c)).sum())  # inf where q = 0
+
+    uniform = lambda c: torch.full((len(c),), 1 / len(c), dtype=torch.float64)  # noqa: E731
+    wrong = {
+        "all samples": (lambda x, c, s: kl(hist_all(x, c) / len(x), uniform(c)),
+                        "build the histogram from the HIGH-QUALITY samples only."),
+        "forward KL": (forward_kl, "reverse KL is KL(q || p) = sum q log(q / p), q the model's histogram; "
+                                   "KL(p || q) is infinite as soon as one mode is empty."),
+        "bits": (lambda x, c, s: metrics.reverse_kl(x, c, s) / np.log(2),
+                 "use the natural logarithm (nats), not log2."),
+    }
+    return run_check("reverse_kl", fn, lambda x, c, s: metrics.reverse_kl(x, c, s), _mode_cases,
+                     "q_i = (high-quality samples nearest to mode i) / (all high-quality samples); "
+                     "KL = sum over modes with q_i > 0 of q_i log(q_i k); return math.inf when no "
+                     "sample is high quality.", known_wrong=wrong,
+                     answers=[metrics.reverse_kl, metrics.mode_histogram, metrics.mode_metrics])
+
+
+def check_pack_samples(fn: Callable) -> Result:
+    """Check fn(x (B * pack, d), pack) -> packed batch (B, pack * d), consecutive rows together."""
+    def cases() -> list[tuple]:
+        g = torch.Generator().manual_seed(708)
+        return [(torch.randn(12, 2, generator=g), 2), (torch.randn(12, 2, generator=g), 3),
+                (torch.randn(8, 3, generator=g), 4), (torch.randn(5, 2, generator=g), 1)]
+
+    wrong = {
+        "strided": (lambda x, p: torch.cat(x.chunk(p, dim=0), dim=1),
+                    "pack CONSECUTIVE rows: packed row i holds rows i*pack, ..., i*pack + pack - 1 "
+                    "(rows i and i + B would also be a valid packing, but then real and fake batches "
+                    "must be packed the same way: follow the convention)."),
+        "not flattened": (lambda x, p: x.reshape(-1, p, x.shape[1]),
+                          "the discriminator takes a matrix: flatten each pack to pack * d numbers."),
+        "transposed": (lambda x, p: x.reshape(-1, p, x.shape[1]).transpose(1, 2).reshape(-1, p * x.shape[1]),
+                       "keep each sample's coordinates together: [x_1, y_1, x_2, y_2], not [x_1, x_2, y_1, y_2]."),
+    }
+    return run_check("pack_samples", fn, models.pack_samples, cases,
+                     "(B * pack, d) -> (B, pack * d): a reshape does it.", known_wrong=wrong)

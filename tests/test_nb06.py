@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from gan_helpers import checks
 from gan_helpers.checks import Result
+from gan_helpers.course import nb06
 
 
 def not_done(*args):
@@ -60,18 +60,18 @@ def test_reference_value_by_hand():
 
 
 def test_check_gradient_penalty():
-    assert checks.check_gradient_penalty(gp_solution) is Result.CORRECT
-    assert checks.check_gradient_penalty(gp_dim1_bug) is Result.WRONG
-    assert checks.check_gradient_penalty(gp_per_pixel_eps) is Result.WRONG
-    assert checks.check_gradient_penalty(gp_no_graph) is Result.WRONG
-    assert checks.check_gradient_penalty(lambda c, r, f, lam, g: gp_solution(c, r, f, 1.0, g)) is Result.WRONG
-    assert checks.check_gradient_penalty(not_done) is Result.NOT_ATTEMPTED
+    assert nb06.check_gradient_penalty(gp_solution) is Result.CORRECT
+    assert nb06.check_gradient_penalty(gp_dim1_bug) is Result.WRONG
+    assert nb06.check_gradient_penalty(gp_per_pixel_eps) is Result.WRONG
+    assert nb06.check_gradient_penalty(gp_no_graph) is Result.WRONG
+    assert nb06.check_gradient_penalty(lambda c, r, f, lam, g: gp_solution(c, r, f, 1.0, g)) is Result.WRONG
+    assert nb06.check_gradient_penalty(not_done) is Result.NOT_ATTEMPTED
 
 
 def test_gradient_penalty_hints_are_targeted(capsys):
-    checks.check_gradient_penalty(gp_dim1_bug)
+    nb06.check_gradient_penalty(gp_dim1_bug)
     assert "flatten" in capsys.readouterr().out.lower()
-    checks.check_gradient_penalty(gp_no_graph)
+    nb06.check_gradient_penalty(gp_no_graph)
     assert "create_graph" in capsys.readouterr().out
 
 
@@ -79,7 +79,7 @@ def test_gradient_penalty_checker_leaves_global_rng_alone():
     torch.manual_seed(3)
     want = torch.rand(2)
     torch.manual_seed(3)
-    checks.check_gradient_penalty(gp_solution)
+    nb06.check_gradient_penalty(gp_solution)
     assert torch.equal(torch.rand(2), want)
 
 
@@ -87,11 +87,11 @@ def test_gradient_penalty_checker_leaves_global_rng_alone():
 
 
 def test_check_critic_loss(capsys):
-    assert checks.check_critic_loss(lambda r, f: -(r.mean() - f.mean())) is Result.CORRECT
-    assert checks.check_critic_loss(lambda r, f: torch.mean(f) - torch.mean(r)) is Result.CORRECT
-    assert checks.check_critic_loss(lambda r, f: r.mean() - f.mean()) is Result.WRONG
+    assert nb06.check_critic_loss(lambda r, f: -(r.mean() - f.mean())) is Result.CORRECT
+    assert nb06.check_critic_loss(lambda r, f: torch.mean(f) - torch.mean(r)) is Result.CORRECT
+    assert nb06.check_critic_loss(lambda r, f: r.mean() - f.mean()) is Result.WRONG
     assert "MAXIMISES" in capsys.readouterr().out
-    assert checks.check_critic_loss(lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean()) is Result.WRONG
+    assert nb06.check_critic_loss(lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean()) is Result.WRONG
     assert "hinge" in capsys.readouterr().out
-    assert checks.check_critic_loss(lambda r, f: f.sum() - r.sum()) is Result.WRONG  # sums, not means
-    assert checks.check_critic_loss(not_done) is Result.NOT_ATTEMPTED
+    assert nb06.check_critic_loss(lambda r, f: f.sum() - r.sum()) is Result.WRONG  # sums, not means
+    assert nb06.check_critic_loss(not_done) is Result.NOT_ATTEMPTED

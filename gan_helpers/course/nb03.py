@@ -1,17 +1,20 @@
-"""Checkers for notebooks 03 (optimal discriminator) and 04 (JSD and the GAN objective)."""
+"""Notebook 03 (the optimal discriminator): the exercise checkers and the D* explorer widget.
+
+Reference of the BCE loss: gh.losses.d_loss_bce. The two small references below are the
+exercises' answers and are needed by no other notebook, so they stay private here.
+"""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from scipy.special import xlogy
 
-from .core import Result, run_check
+from .. import losses, plotting, theory
+from ..checks.core import Result, run_check
 
-
-# --- notebook 03 ---------------------------------------------------------------------------
-# Reference of the BCE loss: gh.losses.d_loss_bce. The two small references below are the
-# exercises' answers and are needed by no other notebook, so they stay private here.
 
 def _ref_optimal_d_with_prior(p_data, p_g, prior_real: float = 0.5) -> np.ndarray:
     """P(real|x) = pi p_data / (pi p_data + (1 - pi) p_g) on density values (n,) -> (n,); pi where both 0."""
@@ -25,8 +28,6 @@ def _ref_optimal_d_with_prior(p_data, p_g, prior_real: float = 0.5) -> np.ndarra
 
 def _ref_best_value(a, b) -> np.ndarray:
     """max over y in [0, 1] of a log y + b log(1 - y) for a, b >= 0 (n,) -> (n,), with 0 log 0 = 0."""
-    from scipy.special import xlogy
-
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     s = np.where(a + b > 0, a + b, 1.0)
     return xlogy(a, a / s) + xlogy(b, b / s)
@@ -59,8 +60,6 @@ def check_optimal_d_with_prior(fn: Callable) -> Result:
 
 def check_d_loss(fn: Callable) -> Result:
     """Check fn(real_logits (B, 1), fake_logits (B', 1)) -> the discriminator BCE of gh.losses.d_loss_bce."""
-    from .. import losses
-
     def cases() -> list[tuple]:
         g = torch.Generator().manual_seed(302)
         return [(3 * torch.randn(8, 1, generator=g), 3 * torch.randn(12, 1, generator=g)),
@@ -100,74 +99,37 @@ def check_best_value(fn: Callable) -> Result:
                      "plug the argmax y* = a / (a + b) into a log y + b log(1 - y).", known_wrong=wrong)
 
 
-# --- notebook 04 ---------------------------------------------------------------------------
-# References live in gan_helpers.theory (js_divergence_discrete, non_saturating_grad, gda_step).
-
-def check_js_from_kl(fn: Callable) -> Result:
-    """Check fn(p (k,), q (k,)) -> JSD(p || q) for probability vectors, as a float."""
-    from .. import theory
-    kl = theory.kl_divergence_discrete
-
-    def cases() -> list[tuple]:
-        rng = np.random.default_rng(401)
-        out = [(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])),
-               (np.array([1.0, 0.0]), np.array([0.0, 1.0])), (np.full(4, 0.25), np.full(4, 0.25))]
-        out += [(rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6))) for _ in range(4)]
-        return out
-
-    def mid(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        return (p + q) / 2
-
-    wrong = {"no 1/2": (lambda p, q: kl(p, mid(p, q)) + kl(q, mid(p, q)),
-                        "JSD averages the two KL terms: each gets a factor 1/2."),
-             "symmetrised KL": (lambda p, q: 0.5 * kl(p, q) + 0.5 * kl(q, p),
-                                "compare each distribution with the mixture m = (p + q)/2, not with the other one."),
-             "one-sided": (lambda p, q: kl(p, mid(p, q)),
-                           "JSD is symmetric: it needs both KL(p || m) and KL(q || m).")}
-    return run_check("js_from_kl", lambda p, q: float(fn(p, q)), theory.js_divergence_discrete, cases,
-                     "JSD(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2.", known_wrong=wrong)
+# --- the optimal-discriminator explorer ---------------------------------------------------------
 
 
-def check_non_saturating_grad(fn: Callable) -> Result:
-    """Check fn(logit (n,)) -> d/dlogit of -log sigmoid(logit), as an (n,) array."""
-    from scipy.special import expit
-
-    from .. import theory
-
-    def cases() -> list[tuple]:
-        rng = np.random.default_rng(402)
-        return [(np.array([-8.0, -2.0, 0.0, 2.0, 8.0]),), (rng.uniform(-6, 6, 12),)]
-
-    wrong = {"minimax gradient": (lambda l: -expit(l), "that is the gradient of log(1 - D), the saturating cost."),
-             "gradient w.r.t. D": (lambda l: -1 / expit(l),
-                                   "differentiate w.r.t. the logit: chain rule with dD/dlogit = D (1 - D)."),
-             "sign": (lambda l: 1 - expit(l), "check the sign: raising the logit must lower -log D.")}
-    return run_check("non_saturating_grad", lambda l: np.asarray(fn(l), dtype=float), theory.non_saturating_grad,
-                     cases, "write -log sigmoid(l) = log(1 + exp(-l)) and differentiate.", known_wrong=wrong)
+def data_density(data: str) -> theory.Density:
+    """The notebook's data densities: 'gaussian' = N(0, 1), 'bimodal' = modes at -1 and +1, std 0.2."""
+    if data == "gaussian":
+        return theory.gaussian_pdf(0.0, 1.0)
+    if data == "bimodal":
+        return theory.mixture_pdf([-1.0, 1.0], 0.2, name="bimodal")
+    raise ValueError(f"data must be 'gaussian' or 'bimodal', got {data!r}")
 
 
-def check_gda_step(fn: Callable) -> Result:
-    """Check fn(x, y, lr, alternating) -> (x_new, y_new) for f(x, y) = x*y (x descends, y ascends)."""
-    from .. import theory
+def optimal_discriminator_summary(mu_g: float, sigma_g: float, data: str = "gaussian") -> dict[str, float]:
+    """p_g = N(mu_g, sigma_g^2) against p_data ('gaussian' or 'bimodal'): JSD, V(G, D*), TV."""
+    if not sigma_g > 0:
+        raise ValueError(f"sigma_g must be positive, got {sigma_g}")
+    p_data, p_g = data_density(data), theory.gaussian_pdf(mu_g, sigma_g)
+    lo, hi = min(-8.0, mu_g - 12 * sigma_g), max(8.0, mu_g + 12 * sigma_g)
+    d_star = theory.optimal_discriminator(p_data, p_g)
+    return {"JSD": max(0.0, theory.js_divergence(p_data, p_g, lo, hi)),   # >= 0; no "-0.0000" from rounding
+            "V(G, D*)": theory.gan_value(p_data, p_g, d_star, lo, hi),
+            "TV": max(0.0, theory.total_variation(p_data, p_g, lo, hi))}
 
-    def cases() -> list[tuple]:
-        rng = np.random.default_rng(403)
-        return [(float(rng.normal()), float(rng.normal()), float(rng.uniform(0.05, 0.5)), alt)
-                for alt in (False, True, False, True, True)]
 
-    def as_pair(v: Any) -> Any:
-        try:
-            return tuple(float(t) for t in np.asarray(v, dtype=float).ravel())
-        except (TypeError, ValueError):
-            return v
-
-    wrong = {"roles swapped": (lambda x, y, lr, a: (x + lr * y, y - lr * (x + lr * y if a else x)),
-                               "x minimises f (gradient DEscent), y maximises it (gradient AScent)."),
-             "both descend": (lambda x, y, lr, a: (x - lr * y, y - lr * (x - lr * y if a else x)),
-                              "y is the maximising player: it moves along +df/dy."),
-             "never alternates": (lambda x, y, lr, a: theory.gda_step(x, y, lr, False),
-                                  "alternating: y's step uses the NEW x."),
-             "always alternates": (lambda x, y, lr, a: theory.gda_step(x, y, lr, True),
-                                   "simultaneous: both players use the OLD point.")}
-    return run_check("gda_step", lambda *c: as_pair(fn(*c)), theory.gda_step, cases,
-                     "df/dx = y and df/dy = x; x takes a descent step, y an ascent step.", known_wrong=wrong)
+def optimal_discriminator_view(mu_g: float, sigma_g: float, data: str = "gaussian") -> None:
+    """Widget callback: draw p_data, p_g = N(mu_g, sigma_g^2) and D*; print JSD, V(G, D*), TV."""
+    p_data, p_g = data_density(data), theory.gaussian_pdf(mu_g, sigma_g)
+    numbers = optimal_discriminator_summary(mu_g, sigma_g, data)
+    print("   ".join(f"{k} = {v:.4f}" for k, v in numbers.items())
+          + f"   (D* = 1/2 everywhere iff JSD = 0; V(G, D*) >= -log 4 = {-theory.LOG4:.4f})")
+    plotting.plot_discriminator_1d(p_data, p_g, {"$D^*(x)$": theory.optimal_discriminator(p_data, p_g)},
+                                   xlim=(-5.0, 5.0), ax=plt.subplots(figsize=(7, 3.2))[1],
+                                   title=f"p_g = N({mu_g:.2f}, {sigma_g:.2f}^2) against the {data} data")
+    plt.show()

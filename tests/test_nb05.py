@@ -5,8 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_helpers import checks, losses, training
+from gan_helpers import losses, training
 from gan_helpers.checks import Result
+from gan_helpers.course import nb05
 
 
 def _todo(*args):
@@ -14,8 +15,9 @@ def _todo(*args):
 
 
 def test_g_loss_non_saturating_checker():
-    check = checks.check_g_loss_non_saturating
-    assert check(losses.g_loss_non_saturating) is Result.CORRECT
+    check = nb05.check_g_loss_non_saturating
+    assert check(lambda l: -F.logsigmoid(l).mean()) is Result.CORRECT  # independent of gh.losses
+    assert check(losses.g_loss_non_saturating) is Result.WRONG  # the package's own: not the student's work
     assert check(lambda l: F.softplus(-l).mean()) is Result.CORRECT
     assert check(_todo) is Result.NOT_ATTEMPTED
     assert check(losses.g_loss_minimax) is Result.WRONG
@@ -25,9 +27,10 @@ def test_g_loss_non_saturating_checker():
 
 
 def test_d_loss_checker_used_by_notebook_05():
-    assert checks.check_d_loss(losses.d_loss_bce) is Result.CORRECT
-    assert checks.check_d_loss(lambda r, f: losses.d_loss_bce(r, f) / 2) is Result.WRONG
-    assert checks.check_d_loss(_todo) is Result.NOT_ATTEMPTED
+    assert nb05.check_d_loss(lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean()) is Result.CORRECT
+    assert nb05.check_d_loss(losses.d_loss_bce) is Result.WRONG  # delegating to the package
+    assert nb05.check_d_loss(lambda r, f: losses.d_loss_bce(r, f) / 2) is Result.WRONG
+    assert nb05.check_d_loss(_todo) is Result.NOT_ATTEMPTED
 
 
 def test_slerp_reference_properties():
@@ -45,8 +48,15 @@ def test_slerp_reference_properties():
         training.slerp(z0[None], z1[None], torch.tensor([0.5]))
 
 
+def _slerp(z0, z1, t):  # written independently of gh.training.slerp
+    omega = torch.arccos(torch.dot(z0, z1) / (z0.norm() * z1.norm()))
+    t = t[:, None]
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
 def test_slerp_checker():
-    assert checks.check_slerp(training.slerp) is Result.CORRECT
-    assert checks.check_slerp(_todo) is Result.NOT_ATTEMPTED
-    assert checks.check_slerp(lambda a, b, t: (1 - t[:, None]) * a + t[:, None] * b) is Result.WRONG
-    assert checks.check_slerp(lambda a, b, t: training.slerp(b, a, t)) is Result.WRONG
+    assert nb05.check_slerp(_slerp) is Result.CORRECT
+    assert nb05.check_slerp(training.slerp) is Result.WRONG  # the package's own
+    assert nb05.check_slerp(_todo) is Result.NOT_ATTEMPTED
+    assert nb05.check_slerp(lambda a, b, t: (1 - t[:, None]) * a + t[:, None] * b) is Result.WRONG
+    assert nb05.check_slerp(lambda a, b, t: training.slerp(b, a, t)) is Result.WRONG
