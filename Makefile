@@ -61,11 +61,11 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks
 
 # Re-execute notebooks in place (stored outputs from one clean top-to-bottom run at seed offset 0)
-# and write each one's measured "Time to run" line. 00 goes last: its course map reads the others.
-# One notebook: make run-notebooks RUN=07_mode_collapse.ipynb
-RUN ?= $$(ls [0-9][0-9]_*.ipynb | grep -v '^00_') 00_start_here.ipynb
+# and write each one's measured "Time to run" line. 00 always goes last: its course map reads the
+# others' lines. One notebook (then 00): make run-notebooks RUN=07_mode_collapse.ipynb
+RUN ?= $$(ls [0-9][0-9]_*.ipynb | grep -v '^00_')
 run-notebooks: $(STAMP)
-	cd notebooks && for nb in $(RUN); do \
+	cd notebooks && for nb in $(RUN) 00_start_here.ipynb; do \
 	  echo "== $$nb"; env -u GAN_COURSE_SEED -u GAN_COURSE_CLAIMS -u GAN_COURSE_SMOKE \
 	    ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
@@ -233,12 +234,21 @@ def lab_step(page) -> int:
 
 def test_widgets_in_jupyterlab(page, lab_url):
     REPORTS.mkdir(parents=True, exist_ok=True)
-    (REPORTS / "failure.png").unlink(missing_ok=True)
-    try:
-        check_widgets(page, lab_url)
-    except Exception:
-        page.screenshot(path=str(REPORTS / "failure.png"), full_page=True)
-        raise
+    for old in REPORTS.glob("failure*.png"):
+        old.unlink()
+    # One retry: on a loaded 2-core machine the browser, the server and two kernels compete, and a
+    # first attempt has (rarely) timed out inside the full suite while passing alone. A retry that
+    # passes is reported as a warning, with the first failure's screenshot kept.
+    for attempt in (1, 2):
+        try:
+            check_widgets(page, lab_url)
+            return
+        except Exception as err:
+            page.screenshot(path=str(REPORTS / f"failure-{attempt}.png"), full_page=True)
+            if attempt == 2:
+                raise
+            warnings.warn(f"browser test: attempt 1 failed ({type(err).__name__}: {err}); retrying once; "
+                          f"screenshot {REPORTS.relative_to(ROOT)}/failure-1.png", stacklevel=1)
 
 
 def check_widgets(page, lab_url: str) -> None:
