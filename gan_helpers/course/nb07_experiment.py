@@ -112,7 +112,7 @@ def train_method(method: str, mixtures: list, seed: int, s: Settings = SETTINGS,
 
     every = max(1, cfg.steps // s.checkpoints)
     n_first = round(cfg.steps * (1 - s.final_fraction))
-    bar = tqdm(total=cfg.steps, desc=f"{method} ({E} runs at once)", disable=not progress)
+    bar = tqdm(total=cfg.steps, desc=f"{method} ({E} runs at once)", disable=not progress, mininterval=1.0)
     bar_cb = _with_bar(record, bar, every)
     trainer.run(n_first, callback=bar_cb, callback_every=every, progress=False)
     trainer.scale_learning_rates(s.final_lr_factor)  # final phase: small steps settle samples on the modes

@@ -238,7 +238,9 @@ class Trainer:
             raise ValueError(f"steps must be an int >= 0, got {steps!r}")
         if callback_every < 1:
             raise ValueError(f"callback_every must be >= 1, got {callback_every}")
-        bar = tqdm(total=steps, disable=not progress, desc=f"{self.config.objective} training")
+        # mininterval 1 s: a notebook bar sends a message per refresh, and a runner that reads them only
+        # after the cell (nbval) loses messages beyond ZeroMQ's queue of 1,000 in a long cell.
+        bar = tqdm(total=steps, disable=not progress, desc=f"{self.config.objective} training", mininterval=1.0)
         try:
             for _ in range(steps):
                 self.step()
