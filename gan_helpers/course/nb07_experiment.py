@@ -8,7 +8,6 @@ SETTINGS from here too, so the numbers they time are the ones the notebook repor
 """
 from __future__ import annotations
 
-import itertools
 import math
 import multiprocessing
 import os
@@ -179,22 +178,13 @@ def train_methods(methods: tuple[str, ...] | list[str], mixtures: list, seed: in
 
 
 def balanced_groups(methods: tuple[str, ...] | list[str], workers: int) -> list[list[str]]:
-    """Split methods into `workers` groups whose summed COST is as even as possible (the costliest first)."""
+    """Split methods into `workers` groups of nearly equal summed COST (longest processing time first)."""
     order = sorted(methods, key=lambda m: -COST[m])
-    best, best_load = None, math.inf
-    if workers ** len(order) <= 50_000:  # few methods: try every assignment
-        for assign in itertools.product(range(workers), repeat=len(order)):
-            loads = [0.0] * workers
-            for m, w in zip(order, assign):
-                loads[w] += COST[m]
-            if max(loads) < best_load - 1e-12:
-                best, best_load = assign, max(loads)
-    else:  # many: longest processing time first
-        loads, best = [0.0] * workers, []
-        for m in order:
-            w = loads.index(min(loads))
-            loads[w] += COST[m]
-            best.append(w)
+    loads, best = [0.0] * workers, []  # longest first, each to the least loaded worker
+    for m in order:
+        w = loads.index(min(loads))
+        loads[w] += COST[m]
+        best.append(w)
     groups: list[list[str]] = [[] for _ in range(workers)]
     for m, w in zip(order, best):
         groups[w].append(m)
