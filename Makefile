@@ -52,7 +52,7 @@ bench: $(STAMP)
 # Claims harness (not part of `make test`: minutes per notebook): run each notebook once per seed
 # offset 1..SEEDS and count how often each gh.checks.expect claim holds; writes reports/claims.md
 # and reports/claims.json. Example: make claims NOTEBOOKS="05 07" SEEDS=10
-NOTEBOOKS ?= 02 03 05 06 07
+NOTEBOOKS ?= 02 03 05 06 07 08
 SEEDS     ?= 10
 claims: $(STAMP)
 	$(BIN)/python -m gan_helpers.claims --notebooks $(NOTEBOOKS) --seeds $(SEEDS)

@@ -10,7 +10,7 @@ from ._lazy import lazy_getattr
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "checks", "claims", "course", "data", "ensemble", "homework", "lab", "losses", "metrics", "models",
+    "checks", "claims", "conditional", "course", "data", "ensemble", "homework", "lab", "losses", "metrics", "models",
     "plotting", "theory", "training", "utils", "widgets",
 )
 __all__ = list(_SUBMODULES)

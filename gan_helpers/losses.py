@@ -33,6 +33,15 @@ def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Te
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
+def d_loss_hinge(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Hinge discriminator loss (Lim and Ye 2017; Miyato et al. 2018): mean relu(1 - D(x)) + mean relu(1 + D(G(z))).
+
+    Logits (B, 1) -> scalar. D is only pushed until a real logit exceeds +1 and a fake one is below -1.
+    """
+    _check_logits(real_logits=real_logits, fake_logits=fake_logits)
+    return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
+
+
 def critic_loss_wasserstein(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """WGAN critic loss: mean f(G(z)) - mean f(x) (scores (B, 1) -> scalar); minimising it raises real scores."""
     _check_logits(real_scores=real_scores, fake_scores=fake_scores)
@@ -121,10 +130,12 @@ GENERATOR_LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "non-saturating": g_loss_non_saturating,  # -mean log D(G(z))
     "maximum-likelihood": g_loss_maximum_likelihood,  # -mean D / (1 - D)
     "wasserstein": g_loss_wasserstein,  # -mean f(G(z))
+    "hinge": g_loss_wasserstein,  # the hinge GAN's generator loss is also -mean D(G(z)) (on logits)
 }
 DISCRIMINATOR_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "bce": d_loss_bce,
     "wasserstein": critic_loss_wasserstein,
+    "hinge": d_loss_hinge,
 }
 
 

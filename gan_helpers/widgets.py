@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import ipywidgets as W
 
-__all__ = ["gan_lab", "grade_choice", "multiple_choice"]
+__all__ = ["Answer", "gan_lab", "grade_choice", "multiple_choice"]
 
 
 def grade_choice(selected: set[int] | Sequence[int], correct: set[int] | Sequence[int],
@@ -31,9 +31,43 @@ def grade_choice(selected: set[int] | Sequence[int], correct: set[int] | Sequenc
     return "\n".join(lines)
 
 
-def multiple_choice(question: str, options: Sequence[str], correct: set[int] | Sequence[int],
-                    explanations: Sequence[str]) -> W.VBox:
-    """A quiz widget: radio buttons (one right answer) or checkboxes (several), then feedback."""
+class Answer:
+    """A quiz's answer key: the right option indices and one explanation per option.
+
+    Notebooks keep their keys in their course module (gh.course.nbNN.QUIZ), so that a quiz cell's
+    source, in the student build too, shows the question and options but not the answer. The repr
+    hides the key, so that displaying QUIZ in a cell does not print it.
+    """
+
+    __slots__ = ("correct", "explanations")
+
+    def __init__(self, correct: set[int] | Sequence[int], explanations: Sequence[str]) -> None:
+        self.correct = frozenset(correct)
+        self.explanations = tuple(explanations)
+        if not self.correct or min(self.correct) < 0 or max(self.correct) >= len(self.explanations):
+            raise ValueError(f"correct must be a non-empty set of indices in [0, {len(self.explanations)}), "
+                             f"got {sorted(self.correct)}")
+        if not all(isinstance(e, str) and e for e in self.explanations):
+            raise ValueError("every explanation must be a non-empty string")
+
+    def __repr__(self) -> str:
+        return f"Answer(<hidden: {len(self.explanations)} options>)"
+
+
+def multiple_choice(question: str, options: Sequence[str], correct: set[int] | Sequence[int] | None = None,
+                    explanations: Sequence[str] | None = None, *, answer: Answer | None = None) -> W.VBox:
+    """A quiz widget: radio buttons (one right answer) or checkboxes (several), then feedback.
+
+    Give the key either as `answer` (an Answer kept outside the cell) or as `correct` + `explanations`.
+    """
+    if answer is not None:
+        if correct is not None or explanations is not None:
+            raise ValueError("give either answer= or correct= and explanations=, not both")
+        if not isinstance(answer, Answer):
+            raise TypeError(f"answer must be a gh.widgets.Answer, got {type(answer).__name__}")
+        correct, explanations = answer.correct, answer.explanations
+    if correct is None or explanations is None:
+        raise ValueError("a quiz needs its key: answer=Answer(...), or correct= and explanations=")
     correct = set(correct)
     if len(options) != len(explanations):
         raise ValueError(f"need one explanation per option: {len(options)} options, "

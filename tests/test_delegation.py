@@ -14,7 +14,7 @@ from scipy.special import xlogy
 import gan_helpers as gh
 from gan_helpers.checks import Result, run_check
 from gan_helpers.checks.delegation import find_delegation, public_name
-from gan_helpers.course import nb01, nb02, nb03, nb04, nb05, nb06, nb07
+from gan_helpers.course import nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08
 from gan_helpers.homework import defined_names, solution_regions
 from gan_helpers.utils import repo_root
 
@@ -24,34 +24,53 @@ EXERCISES = {
                              "gh.course.nb01._ref_gaussian_log_density(*a)"),
     "class_posterior": (nb01.check_class_posterior, "01", "class_posterior", "gh.course.nb01._ref_class_posterior(*a)"),
     "sample_generative": (nb01.check_sample_generative, "01", "sample_generative", None),
+    "logistic_from_gaussians": (nb01.check_logistic_from_gaussians, "01", "logistic_from_gaussians",
+                                "gh.course.nb01._ref_logistic_from_gaussians(*a)"),
     "square_neg_preimage": (nb02.check_square_neg_preimage, "02", "square_neg_preimage",
                             "gh.theory.square_neg_preimage(*a)"),
     "lognormal_pdf": (nb02.check_lognormal_pdf, "02", "lognormal_pdf", "gh.theory.lognormal_pdf(*a)"),
     "gaussian_interval_mass": (nb02.check_gaussian_interval_mass, "02", "gaussian_interval_mass",
                                "gh.theory.gaussian_interval_mass(*a)"),
+    "exponential_generator": (nb02.check_exponential_generator, "02", "exponential_generator",
+                              "gh.course.nb02._ref_exponential_generator(*a)"),
     "optimal_d_with_prior": (nb03.check_optimal_d_with_prior, "03", "optimal_d_with_prior",
                              "gh.course.nb03._ref_optimal_d_with_prior(*a)"),
     "d_loss (03)": (nb03.check_d_loss, "03", "d_loss", "gh.losses.d_loss_bce(*a)"),
     "best_value": (nb03.check_best_value, "03", "best_value", "gh.course.nb03._ref_best_value(*a)"),
+    "lsgan_optimal_d": (nb03.check_lsgan_optimal_d, "03", "lsgan_optimal_d",
+                        "gh.course.nb03._ref_lsgan_optimal_d(*a)"),
     "js_from_kl": (nb04.check_js_from_kl, "04", "js_from_kl", "gh.theory.js_divergence_discrete(*a)"),
-    "non_saturating_grad": (nb04.check_non_saturating_grad, "04", "non_saturating_grad",
-                            "gh.theory.non_saturating_grad(*a)"),
     "gda_step": (nb04.check_gda_step, "04", "gda_step", "gh.theory.gda_step(*a)"),
-    "d_loss (05)": (nb05.check_d_loss, "05", "d_loss", "gh.losses.d_loss_bce(*a)"),
+    "extragradient_step": (nb04.check_extragradient_step, "04", "extragradient_step",
+                           "gh.course.nb04._ref_extragradient_step(*a)"),
+    "best_response": (nb04.check_best_response, "04", "best_response", "gh.course.nb04._ref_best_response(*a)"),
+    "train_step": (nb05.check_train_step, "05", "train_step", "gh.course.nb05._ref_train_step(*a)"),
     "g_loss_non_saturating": (nb05.check_g_loss_non_saturating, "05", "g_loss_non_saturating",
                               "gh.losses.g_loss_non_saturating(*a)"),
     "slerp": (nb05.check_slerp, "05", "slerp", "gh.training.slerp(*a)"),
+    "d_loss_smoothed": (nb05.check_d_loss_smoothed, "05", "d_loss_smoothed",
+                        "gh.course.nb05._ref_d_loss_smoothed(*a)"),
     "critic_loss": (nb06.check_critic_loss, "06", "critic_loss", "gh.losses.critic_loss_wasserstein(*a)"),
     "gradient_penalty": (nb06.check_gradient_penalty, "06", "gradient_penalty", "gh.losses.gradient_penalty(*a)"),
+    "clipped_critic_step": (nb06.check_clipped_critic_step, "06", "clipped_critic_step",
+                            "gh.course.nb06._ref_clipped_critic_step(*a)"),
+    "clipped_lipschitz_bound": (nb06.check_clipped_lipschitz_bound, "06", "clipped_lipschitz_bound",
+                                "gh.course.nb06._ref_clipped_lipschitz_bound(*a)"),
     "mode_coverage": (nb07.check_mode_coverage, "07", "mode_coverage",
                       "(gh.metrics.modes_covered(*a), gh.metrics.high_quality_percent(*a))"),
     "reverse_kl": (nb07.check_reverse_kl, "07", "reverse_kl_uniform", "gh.metrics.reverse_kl(*a)"),
     "pack_samples": (nb07.check_pack_samples, "07", "pack", "gh.models.pack_samples(*a)"),
+    "minibatch_stddev": (nb07.check_minibatch_stddev, "07", "minibatch_stddev", "gh.models.MinibatchStd()(*a)"),
+    "power_iteration": (nb08.check_power_iteration, "08", "power_iteration",
+                        "gh.course.nb08._ref_power_iteration(*a)"),
+    "hinge_losses": (nb08.check_hinge_losses, "08", "hinge_losses", "gh.course.nb08._ref_hinge_losses(*a)"),
+    "projection_logit": (nb08.check_projection_logit, "08", "projection_logit",
+                         "gh.course.nb08._ref_projection_logit(*a)"),
 }
 
 
 def test_every_checker_is_listed():
-    names = {f"{m.__name__[-4:]}.{n}" for m in (nb01, nb02, nb03, nb04, nb05, nb06, nb07)
+    names = {f"{m.__name__[-4:]}.{n}" for m in (nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08)
              for n in dir(m) if n.startswith("check_") and getattr(m, n).__module__ == m.__name__}
     listed = {f"{c.__module__[-4:]}.{c.__name__}" for c, *_ in EXERCISES.values()}
     assert names == listed

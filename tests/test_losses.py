@@ -117,5 +117,6 @@ def test_tables_and_lookup():
     assert losses.get_discriminator_loss("bce") is losses.d_loss_bce
     with pytest.raises(ValueError, match="non-saturating"):
         losses.get_generator_loss("nonsaturating")
-    with pytest.raises(ValueError):
-        losses.get_discriminator_loss("hinge")
+    assert losses.get_discriminator_loss("hinge") is losses.d_loss_hinge
+    with pytest.raises(ValueError, match="hinge"):  # the message lists the valid names
+        losses.get_discriminator_loss("least-squares")

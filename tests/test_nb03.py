@@ -122,3 +122,61 @@ def test_optimal_discriminator_view_prints_and_draws(capsys):
     d_line = fig.axes[1].get_lines()[0].get_ydata()
     assert np.allclose(d_line, 0.5)                                  # p_g = p_data: D* = 1/2
     plt.close("all")
+
+
+# ------------------------------------------------------------------ exercise 4: lsgan_optimal_d
+
+def lsgan_good(p_data, p_g, a, b):
+    # an independent solution: minimise the parabola pd (y - b)^2 + pg (y - a)^2, vertex at -B / 2A
+    A, B = p_data + p_g, -2 * (b * p_data + a * p_g)
+    safe = np.where(A > 0, A, 1.0)
+    return np.where(A > 0, -B / (2 * safe), (a + b) / 2)
+
+
+def test_lsgan_optimal_d_reference():
+    ref = nb03._ref_lsgan_optimal_d
+    # p_data = 1, p_g = 3, a = -1, b = 1: (1 - 3) / 4 = -1/2; nothing seen: the midpoint
+    assert np.allclose(ref([1.0, 0.0, 2.0, 0.0], [3.0, 0.0, 0.0, 5.0], -1.0, 1.0), [-0.5, 0.0, 1.0, -1.0])
+    # brute force on a grid of D values, and a = 0, b = 1 is the BCE D*
+    for (p, q), (a, b) in zip(nb03._density_cases(8), ((-1.0, 1.0), (0.3, 2.0))):
+        ys = np.linspace(-3, 3, 60001)
+        loss = 0.5 * p[:, None] * (ys - b) ** 2 + 0.5 * q[:, None] * (ys - a) ** 2
+        seen = p + q > 0
+        assert np.allclose(ref(p, q, a, b)[seen], ys[loss.argmin(1)][seen], atol=1e-4)
+        assert np.allclose(ref(p, q, 0.0, 1.0), nb03._ref_optimal_d_with_prior(p, q, 0.5))
+
+
+def test_check_lsgan_optimal_d(capsys):
+    assert nb03.check_lsgan_optimal_d(lsgan_good) is Result.CORRECT
+    # written as the midpoint plus a correction: the same optimum
+    mid = lambda p, q, a, b: (a + b) / 2 + (b - a) / 2 * np.divide(  # noqa: E731
+        p - q, p + q, out=np.zeros_like(p), where=p + q > 0)
+    assert nb03.check_lsgan_optimal_d(mid) is Result.CORRECT
+    capsys.readouterr()
+
+    def swapped(p, q, a, b):
+        return lsgan_good(p, q, b, a)
+
+    def bce(p, q, a, b):
+        return d_prior_good(p, q, 0.5)
+
+    def bce_nan(p, q, a, b):
+        with np.errstate(invalid="ignore"):
+            return p / (p + q)
+
+    def nan_at_zero(p, q, a, b):
+        with np.errstate(invalid="ignore"):
+            return (b * p + a * q) / (p + q)
+
+    def not_normalised(p, q, a, b):
+        return b * p + a * q
+
+    for fn, hint in ((swapped, "target of REAL points"), (bce, "BCE discriminator"), (bce_nan, "BCE discriminator"),
+                     (nan_at_zero, "return (a + b)/2"), (not_normalised, "a = b = 1")):
+        assert nb03.check_lsgan_optimal_d(fn) is Result.WRONG
+        assert hint in capsys.readouterr().out, fn.__name__
+    assert nb03.check_lsgan_optimal_d(lambda p, q, a, b: lsgan_good(p, q, a, b) + 0.1) is Result.WRONG
+    assert "it is a parabola in y" in capsys.readouterr().out          # the generic hint
+    assert nb03.check_lsgan_optimal_d(not_done) is Result.NOT_ATTEMPTED
+    assert nb03.check_lsgan_optimal_d(lambda *a: nb03._ref_lsgan_optimal_d(*a)) is Result.WRONG
+    assert "write it yourself; calling gh.course.nb03._ref_lsgan_optimal_d" in capsys.readouterr().out

@@ -197,3 +197,71 @@ def test_check_pack_samples():
     assert nb07.check_pack_samples(lambda x, p: torch.cat(x.chunk(p), dim=1)) is Result.WRONG
     assert nb07.check_pack_samples(lambda x, p: x.reshape(-1, p, x.shape[1])) is Result.WRONG
     assert nb07.check_pack_samples(lambda x, p: x) is Result.WRONG
+
+
+# --------------------------------------------------------------------------- minibatch standard deviation
+
+
+def mbstd_solution(x):
+    """Independent: the population variance written out, the scalar broadcast by multiplication."""
+    centred = x - x.mean(dim=0, keepdim=True)
+    s = ((centred**2).mean(dim=0) + 1e-8).sqrt().mean()
+    return torch.cat([x, s * torch.ones(x.shape[0], 1, dtype=x.dtype)], dim=1)
+
+
+def mbstd_with(stat):
+    """x with stat(x) appended: stat returns one number (broadcast) or one per sample (B,)."""
+    def fn(x):
+        s = stat(x)
+        s = torch.as_tensor(s, dtype=x.dtype)
+        return torch.cat([x, s.expand(x.shape[0]).unsqueeze(1) if s.ndim == 0 else s.unsqueeze(1)], dim=1)
+    return fn
+
+
+def test_minibatch_std_reference_by_hand():
+    x = torch.tensor([[0.0, 1.0], [2.0, 5.0]], dtype=torch.float64)  # population stds 1 and 2: mean 1.5
+    out = gh.models.MinibatchStd()(x)
+    assert out.shape == (2, 3) and torch.allclose(out[:, 2], torch.full((2,), math.sqrt(1 + 1e-8) / 2
+                                                                        + math.sqrt(4 + 1e-8) / 2, dtype=torch.float64))
+    same = gh.models.MinibatchStd()(torch.ones(4, 3, dtype=torch.float64))
+    assert torch.allclose(same[:, 3], torch.full((4,), 1e-4, dtype=torch.float64))  # sqrt(1e-8)
+
+
+def test_minibatch_std_cases_include_a_collapsed_batch():
+    cases = [x for (x,) in nb07._mbstd_cases()]
+    assert any((x == x[0]).all() for x in cases) and all(x.dtype == torch.float64 and len(x) >= 2 for x in cases)
+    assert any(x.shape[1] == 1 for x in cases)
+
+
+def test_check_minibatch_stddev(capsys):
+    assert nb07.check_minibatch_stddev(mbstd_solution) is Result.CORRECT
+    assert nb07.check_minibatch_stddev(
+        mbstd_with(lambda x: torch.sqrt(x.var(dim=0, unbiased=False) + 1e-8).mean())) is Result.CORRECT
+    capsys.readouterr()
+    mistakes = {
+        "correction=0": [mbstd_with(lambda x: torch.sqrt(x.var(dim=0) + 1e-8).mean())],
+        "over the BATCH": [mbstd_with(lambda x: torch.sqrt(x.var(dim=1, unbiased=False) + 1e-8)),
+                           mbstd_with(lambda x: torch.sqrt(x.var(dim=1, unbiased=False) + 1e-8).mean())],
+        "d + 1 columns": [lambda x: torch.cat([x, torch.sqrt(x.var(0, unbiased=False) + 1e-8).expand_as(x)], 1)],
+        "inside the square root": [mbstd_with(lambda x: x.std(dim=0, unbiased=False).mean()),
+                                   mbstd_with(lambda x: x.var(dim=0, unbiased=False).sqrt().mean()),
+                                   mbstd_with(lambda x: x.std(dim=0, unbiased=False).mean() + 1e-8)],
+        "differentiable": [mbstd_with(lambda x: torch.sqrt(x.var(dim=0, unbiased=False) + 1e-8).mean().item()),
+                           mbstd_with(lambda x: float(np.sqrt(x.detach().numpy().var(axis=0) + 1e-8).mean()))],
+        "not the variances": [mbstd_with(lambda x: torch.sqrt(x.var(dim=0, unbiased=False).mean() + 1e-8))],
+        "B * d entries": [mbstd_with(lambda x: torch.sqrt(x.var(unbiased=False) + 1e-8))],
+    }
+    for hint, fns in mistakes.items():
+        for fn in fns:
+            assert nb07.check_minibatch_stddev(fn) is Result.WRONG, hint
+            assert hint in capsys.readouterr().out
+    no_broadcast = lambda x: torch.cat([x, torch.sqrt(x.var(0, unbiased=False) + 1e-8).mean().view(1, 1)], 1)  # noqa: E731
+    assert nb07.check_minibatch_stddev(no_broadcast) is Result.WRONG
+    assert "raised RuntimeError" in capsys.readouterr().out
+    assert nb07.check_minibatch_stddev(not_done) is Result.NOT_ATTEMPTED
+
+
+def test_minibatch_stddev_delegation_is_refused(capsys):
+    for fn in (lambda x: gh.models.MinibatchStd()(x), gh.models.MinibatchStd(), gh.models.MinibatchStd):
+        assert nb07.check_minibatch_stddev(fn) is Result.WRONG
+        assert "write it yourself; calling gh.models.MinibatchStd" in capsys.readouterr().out

@@ -153,3 +153,36 @@ def test_stored_outputs_show_current_claims(path):
         shown = "\n".join(output_texts(cell))
         stale += [(i + 1, c) for c in literal_claims("".join(cell["source"])) if f"✔ {c}" not in shown]
     assert not stale, f"{path.name}: re-run it; stored outputs lack these claims (code cell, claim): {stale}"
+
+
+QUIZ_CALL = re.compile(r"gh\.widgets\.multiple_choice\(")
+QUIZ_KEY = re.compile(r"answer=gh\.course\.(\w+)\.QUIZ\[\"([^\"]+)\"\]\)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_quiz_cells_do_not_show_their_answers(path):
+    """Every quiz cell names its key (gh.course.<module>.QUIZ["key"]) instead of writing it, so the
+    student build shows questions and options but no right answer or explanation; each key exists,
+    has one explanation per option and is used once."""
+    import ast
+
+    import gan_helpers as gh
+
+    used = []
+    for cell in code_cells(load(path)):
+        src = "".join(cell["source"])
+        if not QUIZ_CALL.search(src):
+            continue
+        assert "correct=" not in src and "explanations=" not in src, f"{path.name}: answer in the cell\n{src}"
+        call = next(n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call)
+                    and ast.unparse(n.func) == "gh.widgets.multiple_choice")
+        assert len(call.args) == 2 and [k.arg for k in call.keywords] == ["answer"], src
+        module, key = QUIZ_KEY.search(src).groups()
+        answer = getattr(gh.course, module).QUIZ[key]
+        assert len(answer.explanations) == len(ast.literal_eval(call.args[1])), f"{path.name} {key}"
+        assert "hidden" in repr(answer) and str(sorted(answer.correct)) not in repr(answer)
+        used.append((module, key))
+    assert len(used) == len(set(used)), f"{path.name}: a quiz key is used twice"
+    if used:
+        module = used[0][0]
+        assert set(getattr(gh.course, module).QUIZ) == {k for _, k in used}, f"{path.name}: unused quiz keys"

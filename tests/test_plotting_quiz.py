@@ -70,3 +70,25 @@ def test_plot_discriminator_1d_draws_curves():
     assert np.allclose(twin.get_lines()[0].get_ydata(), 1 / (1 + np.exp(2 * xs - 2)))  # D* = sigmoid(2 - 2x)
     assert ax.get_title() == "t" and len(ax.get_legend().get_texts()) == 4
     plt.close("all")
+
+
+def test_answer_key_is_hidden_and_validated():
+    key = gh.widgets.Answer({1}, ["no: x is wrong", "yes: y is right"])
+    assert repr(key) == "Answer(<hidden: 2 options>)" and "yes" not in str(key)
+    quiz = gh.widgets.multiple_choice("Q?", ["x", "y"], answer=key)
+    picker, button, out = quiz.children[1], quiz.children[2], quiz.children[3]
+    picker.value = "x"
+    button.click()
+    assert "Not quite." in out.value and "no: x is wrong" in out.value
+    with pytest.raises(ValueError, match="indices"):
+        gh.widgets.Answer({2}, ["a", "b"])
+    with pytest.raises(ValueError, match="non-empty string"):
+        gh.widgets.Answer({0}, ["a", ""])
+    with pytest.raises(ValueError, match="one explanation per option"):
+        gh.widgets.multiple_choice("Q?", ["x", "y", "z"], answer=key)
+    with pytest.raises(ValueError, match="not both"):
+        gh.widgets.multiple_choice("Q?", ["x", "y"], {1}, answer=key)
+    with pytest.raises(TypeError, match="Answer"):
+        gh.widgets.multiple_choice("Q?", ["x", "y"], answer=({1}, ["a", "b"]))
+    with pytest.raises(ValueError, match="needs its key"):
+        gh.widgets.multiple_choice("Q?", ["x", "y"])

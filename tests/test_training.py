@@ -11,7 +11,7 @@ from gan_helpers.training import TrainConfig, Trainer
 
 @pytest.mark.parametrize("bad", [
     dict(lr_g=-1e-4), dict(lr_d=0.0), dict(n_critic=0), dict(g_loss="nonsaturating"),
-    dict(objective="hinge"), dict(optimizer="adamw"), dict(batch_size=0), dict(log_every=0),
+    dict(objective="least-squares"), dict(optimizer="adamw"), dict(batch_size=0), dict(log_every=0),
     dict(objective="wgan"),  # WGAN without a clip value
     dict(clip=-0.01), dict(gp_lambda=-1.0), dict(betas=(0.5, 1.0)),
 ])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .._lazy import lazy_getattr
 
-_NOTEBOOK_MODULES = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07")
+_NOTEBOOK_MODULES = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07", "nb08")
 __all__ = [*_NOTEBOOK_MODULES, "catalog", "nb07_experiment"]
 
 

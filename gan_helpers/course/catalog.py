@@ -1,4 +1,4 @@
-"""The notebooks' catalog: titles and measured run times (the course map of notebook 00).
+"""The notebooks' catalog: titles and measured run times (the course map of notebook 00), and 00's quiz key.
 
 nbclient (under `jupyter nbconvert --execute`) records when each code cell started and finished in
 the cell's metadata. `make run-notebooks` calls `python -m gan_helpers.course.catalog NB.ipynb`
@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import utils
+from ..widgets import Answer
 
 TIME_LINE = re.compile(r"\*\*Time to run:\*\* about (\d+) s in the stored run, on a (\d+)-core CPU "
                        r"\(measured by `make run-notebooks`\)\.")
@@ -88,6 +89,16 @@ def course_map(folder: str | os.PathLike | None = None) -> list[dict[str, str]]:
         rows.append({"notebook": path.name, "title": title.group(1).strip() if title else path.stem,
                      "time": f"about {stated[0]} s" if stated else "not measured"})
     return rows
+
+
+# --- the quiz's answer keys (kept out of the notebook's cells: the student build does not show them) ---
+
+QUIZ = {
+    "q1": Answer({0}, [  # A GAN's generator maps random noise z to a sample G(z). Which of ...
+        "Sampling is what a generator does: draw z, compute G(z).",
+        "A GAN is an implicit model: it defines p(x) only through sampling (notebooks 01-02).",
+        "A generator has no classification output."]),
+}
 
 
 if __name__ == "__main__":

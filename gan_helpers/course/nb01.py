@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ..checks.core import Result, run_check
+from ..widgets import Answer
 
 
 def _ref_gaussian_log_density(x: torch.Tensor, mean: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
@@ -132,3 +133,96 @@ def check_sample_generative(fn: Callable) -> Result:
                      "ancestral sampling: y ~ Categorical(priors), then x = mean_y + L_y eps with "
                      "L_y L_y^T = cov_y and eps ~ N(0, I).", known_wrong=wrong, rtol=0.05, atol=0.06,
                      submitted=fn)
+
+
+def _ref_logistic_from_gaussians(params: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """(w (d,), b ()) with p(y = 1 | x) = sigmoid(w^T x + b) for two Gaussians sharing covs[0]."""
+    prec = torch.linalg.inv(params["covs"][0])
+    mu0, mu1 = params["means"][0], params["means"][1]
+    pi0, pi1 = params["priors"][0], params["priors"][1]
+    w = prec @ mu1 - prec @ mu0
+    b = -0.5 * mu1 @ prec @ mu1 + 0.5 * mu0 @ prec @ mu0 + torch.log(pi1) - torch.log(pi0)
+    return w, b
+
+
+def _logistic_cases() -> list[tuple]:
+    """Seeded two-class models with one shared covariance in d = 1, 2, 3, 4 (equal priors in d = 1)."""
+    g = torch.Generator().manual_seed(104)
+    cases = []
+    for d in (1, 2, 3, 4):
+        a = torch.randn(d, d, generator=g, dtype=torch.float64)
+        cov = a @ a.T + 0.5 * torch.eye(d, dtype=torch.float64)
+        priors = torch.softmax(torch.randn(2, generator=g, dtype=torch.float64), 0)
+        params = {"priors": torch.full((2,), 0.5, dtype=torch.float64) if d == 1 else priors,
+                  "means": torch.randn(2, d, generator=g, dtype=torch.float64),
+                  "covs": cov.expand(2, d, d).clone()}
+        cases.append((params,))
+    return cases
+
+
+def _as_w_b(got: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """A student's (w, b) as float64 tensors; a TypeError that says what to return otherwise."""
+    try:
+        w, b = got  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise TypeError(f"return a pair (w, b), got {type(got).__name__}") from None
+    return torch.as_tensor(w, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+
+
+def check_logistic_from_gaussians(fn: Callable) -> Result:
+    """Check fn(params) -> (w (d,), b ()) with p(y=1|x) = sigmoid(w^T x + b) for a shared covariance."""
+    def variant(sign: float = 1.0, prior: float = 1.0, half: float = 0.5, invert: bool = True) -> Callable:
+        def wrong(p: dict) -> tuple[torch.Tensor, torch.Tensor]:
+            m = torch.linalg.inv(p["covs"][0]) if invert else p["covs"][0]
+            mu0, mu1 = p["means"]
+            w = m @ (mu1 - mu0)
+            b = -half * mu1 @ m @ mu1 + half * mu0 @ m @ mu0 + prior * torch.log(p["priors"][1] / p["priors"][0])
+            return sign * w, sign * b
+        return wrong
+    wrong = {
+        "prior missing": (variant(prior=0.0), "the priors differ: Bayes' rule weights each class by its "
+                                              "prior, and that weight ends up in b."),
+        "prior upside down": (variant(prior=-1.0), "the prior ratio enters as in the log-odds "
+                                                   "log p(x, y=1) - log p(x, y=0): class 1 on top."),
+        "class 0": (variant(sign=-1.0), "that is sigmoid(w^T x + b) = p(y = 0 | x): the logit is "
+                                        "log p(x, y=1) - log p(x, y=0), class 1 first."),
+        "cov not inverted": (variant(invert=False), "the Gaussian exponent uses the INVERSE covariance."),
+        "no 1/2 in b": (variant(half=1.0), "mind the factor 1/2 of the exponent -1/2 (x - mu)^T S^-1 (x - mu)."),
+    }
+    return run_check("logistic_from_gaussians", lambda p: _as_w_b(fn(p)), _ref_logistic_from_gaussians,
+                     _logistic_cases, "expand log p(x, y=1) - log p(x, y=0): the quadratic terms in x "
+                     "cancel; w collects the terms linear in x, b the constants.", known_wrong=wrong,
+                     submitted=fn)
+
+
+# --- the quiz's answer keys (kept out of the notebook's cells: the student build does not show them) ---
+
+QUIZ = {
+    "poll 1a": Answer({0}, [  # Poll 1a. What is the difference between discriminative and generative ...
+        ("Yes: logistic regression learned p(y|x), a boundary; the Gaussian model learned p(x|y) for each class (and "
+         "p(y)), and could then sample and score p(x)."),
+        "Reversed: the generative model is the one that describes each class's points."]),
+    "poll 1b": Answer({1}, [  # Poll 1b. What is the difference between explicit and implicit ...
+        "Reversed.",
+        ("Yes: our Gaussian model gives log p(x) at any point; the random MLP G(z) only gives samples, because p(x) "
+         "would need every preimage of x (or does not exist).")]),
+    "poll 2a": Answer({1}, [  # Poll 2a. VAEs are implicit generative models. True or false?
+        ("A VAE's decoder does map z to x, but it also defines a noise model p(x|z) (e.g. a Gaussian around the "
+         "decoder output), so p(x) = integral of p(x|z) p(z) dz is a well-defined density."),
+        ("Right, with a nuance. A VAE is an explicit latent-variable model: it writes down p(x|z) and p(z), so p(x) "
+         "exists and can be bounded (the ELBO) or estimated (importance sampling), but not computed exactly. "
+         "Goodfellow's 2016 tutorial files it under 'explicit density, approximate'. Using only the decoder mean "
+         "G(z) without the noise would make it implicit.")]),
+    "poll 2b": Answer({0}, [  # Poll 2b. Why would likelihood maximisation not produce more face-like ...
+        ("Yes: the memoriser above had the best training likelihood, and the mixture beat a sharp KDE on test "
+         "likelihood with most of its samples off the data."),
+        ("Local optima affect every trained model (GANs included); they are not why the likelihood ignores sample "
+         "quality."),
+        ("Maximum likelihood is mass-covering, not mode-seeking, and typical samples come from where the mass is, "
+         "not from the tails.")]),
+    "poll 2c": Answer({0}, [  # Poll 2c. A face generator is more likely to produce face-like images ...
+        ("Yes: that is the GAN idea. The discriminator is that loss, learned from data, and its gradient tells the "
+         "generator how to move its samples."),
+        ("The likelihood never looks at the generated samples; a loss that does judge them (and is differentiable, "
+         "so it can guide the generator) targets sample quality.")]),
+}

@@ -1,6 +1,7 @@
 """Notebook 02 (the non-invertible generator): the exercise checkers and the preimage widget.
 
-The references live in gh.theory (square_neg_preimage, lognormal_pdf, gaussian_interval_mass).
+The references live in gh.theory (square_neg_preimage, lognormal_pdf, gaussian_interval_mass), except
+the Exp(1) generator's, an exercise answer needed by no other notebook, which stays private here.
 """
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .. import plotting, theory
 from ..checks.core import Result, run_check
+from ..widgets import Answer
 
 
 def _as_intervals(got: Any) -> Any:
@@ -104,6 +106,43 @@ def check_gaussian_interval_mass(fn: Callable) -> Result:
                      submitted=fn, answers=[theory.toronto_cdf])
 
 
+def _ref_exponential_generator(z: np.ndarray) -> np.ndarray:
+    """The increasing G with G(z) ~ Exp(1) for z ~ N(0, 1): -log(1 - Phi(z)) = -log Phi(-z), (...) -> (...)."""
+    return -special.log_ndtr(-np.asarray(z, dtype=float))
+
+
+def check_exponential_generator(fn: Callable) -> Result:
+    """Check fn(z (...)) -> G(z) (...), the increasing map sending N(0, 1) to Exp(1), stable for large z."""
+    def cases() -> list[tuple]:
+        rng = np.random.default_rng(204)
+        edges = np.array([-9.0, -3.0, -0.5, 0.0, 0.5, 1.0, 2.5, 6.0, 8.5, 9.0, 12.0])
+        return [(rng.standard_normal(20),), (edges,), (rng.normal(0.0, 3.0, size=(3, 4)),)]
+
+    def naive_uniform(z: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -np.log(1 - z)
+
+    def unstable(z: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return -np.log(1 - stats.norm.cdf(z))
+
+    wrong = {
+        "decreasing": (lambda z: -special.log_ndtr(z), "that map is decreasing (large z gives small x): "
+                                                       "G must be increasing."),
+        "z not made uniform": (naive_uniform, "z is Gaussian, not uniform on (0, 1): map it to a uniform "
+                                              "first (with which function?)."),
+        "unstable": (unstable, "1 - Phi(z) rounds to 0 or loses its digits for large z (try z = 9, which "
+                               "should give about 43.6): compute the log of the tail probability directly "
+                               "(stats.norm.logsf or scipy.special.log_ndtr)."),
+        "uniform only": (lambda z: stats.norm.cdf(z), "Phi(z) is uniform on (0, 1), not Exp(1): one more "
+                                                       "step, the inverse of the Exp(1) CDF."),
+    }
+    return run_check("exponential_generator", fn, _ref_exponential_generator, cases,
+                     "for an increasing G, P(G(z) <= G(t)) = Phi(t); set it equal to the Exp(1) CDF "
+                     "1 - exp(-G(t)) and solve for G(t), in a form that is stable for large t.",
+                     known_wrong=wrong, rtol=1e-6, atol=1e-9)
+
+
 # --- the preimage explorer ---------------------------------------------------------------------
 
 
@@ -121,3 +160,24 @@ def preimage_view(x1: float, x2: float, x3: float) -> None:
     plotting.plot_preimage(theory.toronto_preimage([x1, x2, x3]), ax=plt.subplots(figsize=(7, 3))[1],
                            title=summary.split("   ", 1)[1])
     plt.show()
+
+
+# --- the quiz's answer keys (kept out of the notebook's cells: the student build does not show them) ---
+
+QUIZ = {
+    "q1": Answer({1}, [  # For G(z) = [-z^2, exp(-z), z] and x = [0.5, 1, 2], what is Z(x)?
+        "This is the lecture's answer, but -z^2 <= 0.5 holds for every z: the first constraint removes nothing.",
+        "Yes: z >= -log 1 = 0 and z <= 2; the first constraint is void when x1 >= 0.",
+        "That is Z(x) for x = [-1, e^2, 2].",
+        "That is Z(x) for x = [-1, 1, 2]: it needs x1 < 0 to cut out (-1, 1)."]),
+    "q2": Answer({1}, [  # Why can't we fit G_w(z) = [-z^2, exp(-wz), z] to data by maximum ...
+        "We computed it exactly above; the problem is its derivative, not the CDF.",
+        "Right: a 1-D latent gives a distribution concentrated on a curve of zero volume.",
+        "Sampling costs one function evaluation: that is why GANs use samples.",
+        "There is no finite likelihood to differentiate in the first place."]),
+    "q3": Answer({1}, [  # z ~ N(0, 1) and x = z^2. Which is the density of x for x > 0 (phi = ...
+        "Only one preimage: this integrates to 1/2.",
+        "Yes: one change-of-variables term per preimage z = ±sqrt x, each with |dz/dx| = 1/(2 sqrt x).",
+        "The Jacobian factor is |dz/dx| = 1/(2 sqrt x), not dx/dz.",
+        "Here dim z = dim x = 1 and the map is smooth with two branches: the density exists (chi-square, 1 dof)."]),
+}

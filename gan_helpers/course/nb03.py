@@ -1,6 +1,6 @@
 """Notebook 03 (the optimal discriminator): the exercise checkers and the D* explorer widget.
 
-Reference of the BCE loss: gh.losses.d_loss_bce. The two small references below are the
+Reference of the BCE loss: gh.losses.d_loss_bce. The three small references below are the
 exercises' answers and are needed by no other notebook, so they stay private here.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from scipy.special import xlogy
 
 from .. import losses, plotting, theory
 from ..checks.core import Result, run_check
+from ..widgets import Answer
 
 
 def _ref_optimal_d_with_prior(p_data, p_g, prior_real: float = 0.5) -> np.ndarray:
@@ -99,6 +100,38 @@ def check_best_value(fn: Callable) -> Result:
                      "plug the argmax y* = a / (a + b) into a log y + b log(1 - y).", known_wrong=wrong)
 
 
+def _ref_lsgan_optimal_d(p_data, p_g, a: float, b: float) -> np.ndarray:
+    """argmin_y 1/2 p_data (y - b)^2 + 1/2 p_g (y - a)^2 on density values (n,) -> (n,); (a + b)/2 where both 0."""
+    p_data, p_g = np.asarray(p_data, dtype=float), np.asarray(p_g, dtype=float)
+    out = np.full(p_data.shape, 0.5 * (a + b))
+    seen = p_data + p_g > 0
+    out[seen] = (b * p_data[seen] + a * p_g[seen]) / (p_data[seen] + p_g[seen])
+    return out
+
+
+def check_lsgan_optimal_d(fn: Callable) -> Result:
+    """Check fn(p_data_values (n,), p_g_values (n,), a, b) -> the LSGAN's optimal D (n,)."""
+    targets = ((-1.0, 1.0), (0.0, 1.0), (0.5, 2.0), (1.5, -0.5))
+    cases = lambda: [(p, q, a, b) for (p, q), (a, b) in zip(_density_cases(304) * 2, targets)]  # noqa: E731
+    ref = _ref_lsgan_optimal_d
+    with_nan = lambda p, q, a, b: np.where(p + q > 0, ref(p, q, a, b), np.nan)  # noqa: E731
+    bce_hint = ("that is the BCE discriminator p_data / (p_data + p_g): the least-squares optimum "
+                "depends on the targets a and b.")
+    wrong = {
+        "swapped": (lambda p, q, a, b: ref(p, q, b, a), "b is the target of REAL points, a that of fakes: "
+                                                        "which density weights which target?"),
+        "BCE D*": (lambda p, q, a, b: _ref_optimal_d_with_prior(p, q, 0.5), bce_hint),
+        "BCE D*, NaN at 0/0": (lambda p, q, a, b: with_nan(p, q, 0.0, 1.0), bce_hint),
+        "0/0": (with_nan, "where both densities are 0 the loss does not depend on D(x): return (a + b)/2, "
+                          "not NaN."),
+        "not normalised": (lambda p, q, a, b: b * p + a * q,
+                           "with a = b = 1 the optimum is clearly D = 1: is yours? Solve the "
+                           "zero-derivative equation for D(x) completely."),
+    }
+    return run_check("lsgan_optimal_d", fn, ref, cases, "minimise 1/2 p_data(x) (y - b)^2 + 1/2 p_g(x) "
+                     "(y - a)^2 over y at each x: it is a parabola in y.", known_wrong=wrong)
+
+
 # --- the optimal-discriminator explorer ---------------------------------------------------------
 
 
@@ -133,3 +166,34 @@ def optimal_discriminator_view(mu_g: float, sigma_g: float, data: str = "gaussia
                                    xlim=(-5.0, 5.0), ax=plt.subplots(figsize=(7, 3.2))[1],
                                    title=f"p_g = N({mu_g:.2f}, {sigma_g:.2f}^2) against the {data} data")
     plt.show()
+
+
+# --- the quiz's answer keys (kept out of the notebook's cells: the student build does not show them) ---
+
+QUIZ = {
+    "poll 3a": Answer({0}, [  # Poll 3a. When training a GAN, which component must you train first?
+        ("Yes, in the sense of Algorithm 1 of Goodfellow et al. (2014): each iteration updates D first, then G. The "
+         "generator only learns through D's gradient, so D must carry some information about real vs fake before a G "
+         "step is useful (this notebook: G moves only after the best D is known). 'Must' is a strong word, though: "
+         "with one step each, alternating, which of the two goes first on step one makes little difference in "
+         "practice; what matters is that D keeps up with G."),
+        ("A generator step against an untrained discriminator follows a gradient that says nothing about the data: "
+         "the signal G learns from comes from D.")]),
+    "poll 3b": Answer({0}, [  # Poll 3b. Which component is updated more frequently?
+        ("This is the lecture's answer: Algorithm 1 runs k discriminator steps per generator step, and WGAN uses "
+         "n_critic = 5. Honest nuance: Goodfellow et al. used k = 1 in their experiments, and many implementations "
+         "(e.g. PyTorch's DCGAN example) alternate one step each, so 'at least as often' is the accurate statement."),
+        ("No common recipe updates the generator more often than the discriminator: D is the loss that guides G, and "
+         "it has to keep up with G.")]),
+    "poll 4": Answer({0, 1, 3}, [  # Poll 4. Identify potential reasons a GAN could fail.
+        ("Mode collapse (notebook 07): one output that D currently accepts is a cheap way to fool it, and the game "
+         "can chase from mode to mode instead of covering the data."),
+        ("When p_g and p_data barely overlap, the JSD is stuck near log 2 wherever G moves, so its gradient is "
+         "nearly zero (notebook 04 computes it)."),
+        ("Not as stated. A D with random weights is still a non-constant function of x, so G does get derivatives; "
+         "they point in no useful direction (the cell below counts them). Only a constant D, such as D = 1/2 "
+         "everywhere (D* when p_g = p_data), gives exactly zero gradient. A useless D stalls learning, but not by "
+         "giving no derivatives."),
+        ("A discriminator that rejects fakes with certainty saturates: log(1 - D(G(z))) is flat there (the round-1 "
+         "gradient above), which is why the non-saturating loss is used.")]),
+}

@@ -1,8 +1,10 @@
 """Notebook 07 (mode collapse): the experiment's runner (from nb07_experiment), the measures of
-collapse over training, and the exercise checkers.
+collapse over training, and the exercise checkers (references: gh.metrics, gh.models.pack_samples and
+gh.models.MinibatchStd).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -10,6 +12,7 @@ import torch
 
 from .. import data, metrics, models
 from ..checks.core import Result, run_check
+from ..widgets import Answer
 from .nb07_experiment import (
     COST,
     DESCRIPTIONS,
@@ -26,7 +29,8 @@ from .nb07_experiment import (
 )
 
 __all__ = ["COST", "DESCRIPTIONS", "METHODS", "SETTINGS", "Settings", "after_warmup", "balanced_groups", "build",
-           "check_mode_coverage", "check_pack_samples", "check_reverse_kl", "collapsed_share", "mixtures",
+           "check_minibatch_stddev", "check_mode_coverage", "check_pack_samples",
+           "check_reverse_kl", "collapsed_share", "mixtures",
            "summarise", "top2_share", "train_method", "train_methods", "with_budget"]
 
 
@@ -167,3 +171,97 @@ def check_pack_samples(fn: Callable) -> Result:
     }
     return run_check("pack_samples", fn, models.pack_samples, cases,
                      "(B * pack, d) -> (B, pack * d): a reshape does it.", known_wrong=wrong)
+
+
+def _mbstd_cases() -> list[tuple]:
+    """Seeded float64 batches (B, d): features of different scales, identical rows (std 0), B = 2, d = 1,
+    and a nearly collapsed batch (one sample plus 1e-3 noise)."""
+    g = torch.Generator().manual_seed(709)
+    f64 = torch.float64
+    spread = torch.randn(16, 4, generator=g, dtype=f64) * torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=f64) + 1.0
+    same = torch.randn(1, 3, generator=g, dtype=f64).repeat(6, 1)
+    near = torch.randn(1, 5, generator=g, dtype=f64) + 1e-3 * torch.randn(8, 5, generator=g, dtype=f64)
+    return [(spread,), (same,), (torch.randn(2, 1, generator=g, dtype=f64),), (near,)]
+
+
+def _mbstd_outcome(fn: Callable) -> Callable:
+    """Wrap fn(x (B, d)) -> (its output, gradient of the output's sum of squares w.r.t. x); a NaN or
+    infinite gradient entry becomes +inf, so that every such gradient compares equal."""
+    def run(x):
+        x = x.clone().requires_grad_(True)
+        out = fn(x)
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"return a torch tensor of shape (B, d + 1), got {type(out).__name__}")
+        grad = None
+        if out.requires_grad:
+            (grad,) = torch.autograd.grad((out**2).sum(), x, allow_unused=True)
+        grad = torch.zeros_like(x) if grad is None else grad
+        return out.detach(), torch.where(torch.isfinite(grad), grad, torch.full_like(grad, math.inf))
+    return run
+
+
+def check_minibatch_stddev(fn: Callable) -> Result:
+    """Check fn(x (B, d)) -> (B, d + 1): x with the batch's mean feature std appended to every sample."""
+    def append(x, s):
+        s = torch.as_tensor(s, dtype=x.dtype)  # one number for the batch, or one per sample (B,)
+        return torch.cat([x, s.reshape(-1, 1).expand(len(x), 1) if s.numel() == 1 else s.reshape(-1, 1)], dim=1)
+
+    def per_feature(x, correction=0, eps=1e-8, inside=True):
+        v = x.var(dim=0, correction=correction)
+        return torch.sqrt(v + eps) if inside else torch.sqrt(v) + eps
+
+    eps_hint = ("a fully collapsed batch (identical rows) has standard deviation 0, and the square root has an "
+                "infinite slope at 0: your value or gradient is wrong there. Take sqrt(variance + 1e-8), the "
+                "1e-8 inside the square root.")
+    wrong = {
+        "unbiased": (lambda x: append(x, per_feature(x, correction=1).mean()),
+                     "use the population standard deviation over the batch (divide by B: correction=0)."),
+        "over features": (lambda x: append(x, torch.sqrt(x.var(dim=1, correction=0) + 1e-8)),
+                          "each feature's standard deviation is taken over the BATCH (dim 0), not over a "
+                          "sample's own features."),
+        "over features, then batch": (lambda x: append(x, torch.sqrt(x.var(dim=1, correction=0) + 1e-8).mean()),
+                                      "each feature's standard deviation is taken over the BATCH (dim 0), not "
+                                      "over a sample's own features."),
+        "all entries": (lambda x: append(x, torch.sqrt(x.var(correction=0) + 1e-8)),
+                        "one standard deviation PER FEATURE, then their mean: the std of all B * d entries "
+                        "also counts the differences between the features' means."),
+        "mean variance": (lambda x: append(x, torch.sqrt(x.var(dim=0, correction=0).mean() + 1e-8)),
+                          "average the d standard deviations, not the variances."),
+        "no averaging": (lambda x: torch.cat([x, per_feature(x).expand_as(x)], dim=1),
+                         "average the d standard deviations into ONE number: the output has d + 1 columns."),
+        "no eps": (lambda x: append(x, per_feature(x, eps=0.0).mean()), eps_hint),
+        "no eps (std)": (lambda x: append(x, x.std(dim=0, correction=0).mean()), eps_hint),
+        "eps outside": (lambda x: append(x, per_feature(x, inside=False).mean()), eps_hint),
+        "eps outside (std)": (lambda x: append(x, x.std(dim=0, correction=0).mean() + 1e-8), eps_hint),
+        "detached": (lambda x: append(x, per_feature(x).mean().item()),
+                     "keep the appended value differentiable (no .item(), numpy or .detach()): the "
+                     "discriminator's gradient must flow through it to the generator."),
+    }
+    return run_check("minibatch_stddev", _mbstd_outcome(fn), _mbstd_outcome(models.MinibatchStd()),
+                     _mbstd_cases, "for each feature j, s_j = sqrt(population variance of column j over the "
+                     "batch + 1e-8); append the mean of the s_j to every sample: (B, d) -> (B, d + 1).",
+                     known_wrong={k: (_mbstd_outcome(f), h) for k, (f, h) in wrong.items()},
+                     rtol=1e-6, atol=1e-9, submitted=fn, answers=[models.MinibatchStd])
+
+
+# --- the quiz's answer keys (kept out of the notebook's cells: the student build does not show them) ---
+
+QUIZ = {
+    "q1": Answer({0}, [  # A generator puts every sample exactly on 3 of the 8 ring centres, ...
+        "Right: all samples are HQ, q = 1/3 on 3 modes, KL = 3 * (1/3) log((1/3) / (1/8)).",
+        "HQ measures closeness to the nearest mode, not coverage: every sample is HQ.",
+        "Only 3 modes have HQ samples nearest to them.",
+        "Empty modes contribute 0 to KL(q || p) (q log q -> 0). It is KL(p || q) that would be infinite."]),
+    "q2": Answer({1}, [  # Samples drawn from the true ring itself: what fraction is high ...
+        "That is the 1-D rule; in 2-D the squared distance is chi-square with 2 degrees of freedom.",
+        "Right: 1 - exp(-9/2).",
+        "A Gaussian has tails: some true samples fall outside any disc.",
+        ("That is the probability that both coordinates are within 3 std (a square), not the disc PacGAN's code "
+         "uses.")]),
+    "q3": Answer({1}, [  # Why can a packed discriminator (PacGAN) detect mode collapse that an ...
+        "Only the first layer grows; capacity is not the point.",
+        ("Right: one sample on a real mode looks real; two samples on the same mode, every time, do not look like "
+         "two independent real samples."),
+        "That is WGAN; PacGAN keeps the original GAN loss.",
+        "PacGAN keeps one discriminator step per generator step."]),
+}

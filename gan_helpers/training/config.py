@@ -17,6 +17,7 @@ OBJECTIVES: dict[str, tuple[str, str | None, bool, bool]] = {
     "gan": ("bce", None, False, False),
     "wgan": ("wasserstein", "wasserstein", True, False),
     "wgan-gp": ("wasserstein", "wasserstein", False, True),
+    "hinge": ("hinge", "hinge", False, False),  # hinge D loss, G loss -mean D(G(z)) (SN-GAN, BigGAN)
 }
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": lambda params, lr, betas, fused=None: torch.optim.Adam(params, lr=lr, betas=betas, fused=fused),
@@ -30,7 +31,7 @@ _FUSED_CPU = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)  
 class TrainConfig:
     """Hyper-parameters of a run; the presets dcgan(), wgan(), wgan_gp() give the papers' values."""
 
-    objective: str = "gan"  # "gan" (Goodfellow et al. 2014), "wgan" (clipping), "wgan-gp" (penalty)
+    objective: str = "gan"  # "gan" (Goodfellow et al. 2014), "wgan" (clipping), "wgan-gp" (penalty), "hinge"
     g_loss: str = "non-saturating"  # objective "gan" only: "minimax" | "non-saturating" | "maximum-likelihood"
     steps: int = 1000  # generator steps (outer iterations of Algorithm 1)
     batch_size: int = 64  # m in Algorithm 1; DCGAN used 128, WGAN 64

@@ -56,11 +56,13 @@ def latent(n: int, latent_dim: int, generator: torch.Generator | None = None,
 
 @torch.no_grad()
 def sample(G: nn.Module, n: int, device: torch.device | str | None = None,
-           generator: torch.Generator | None = None, z: torch.Tensor | None = None) -> torch.Tensor:
+           generator: torch.Generator | None = None, z: torch.Tensor | None = None,
+           labels: torch.Tensor | None = None) -> torch.Tensor:
     """n samples of G in eval mode (batch norm uses running stats), on the CPU: (n, *out_shape).
 
     Pass z (n, latent_dim) to reuse fixed noise (for sample grids over training). An ensemble
-    generator gives (E, n, *out_shape) (z of shape (E, n, latent_dim)).
+    generator gives (E, n, *out_shape) (z of shape (E, n, latent_dim)). A conditional generator
+    (gh.conditional) needs labels (n,): G(z, labels).
     """
     device = device if device is not None else next(G.parameters()).device
     members = getattr(G, "ensemble_size", None)
@@ -68,7 +70,7 @@ def sample(G: nn.Module, n: int, device: torch.device | str | None = None,
     was_training = G.training
     G.eval()
     try:
-        return G(z).cpu()
+        return (G(z) if labels is None else G(z, labels.to(device))).cpu()
     finally:
         G.train(was_training)
 

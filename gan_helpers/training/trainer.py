@@ -18,6 +18,7 @@ from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from .. import losses
+from ..conditional import WithLabels
 from .config import _FUSED_CPU, OBJECTIVES, OPTIMIZERS, TrainConfig
 from .critic import critic_step, grad_norm
 from .sampling import as_sampler, latent
@@ -143,9 +144,21 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] *= factor
 
-    def real_batch(self, n: int) -> torch.Tensor:
-        """n real samples on the trainer's device ((E, n, ...) for an ensemble)."""
-        return self.sample_real(n, generator=self.generator).to(self.device)
+    def real_batch(self, n: int) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """n real samples on the trainer's device ((E, n, ...) for an ensemble; (x, labels) if conditional)."""
+        batch = self.sample_real(n, generator=self.generator)
+        if isinstance(batch, (tuple, list)):  # a labelled batch: G(z, y) and D(x, y) (gh.conditional)
+            return tuple(t.to(self.device) for t in batch)
+        return batch.to(self.device)
+
+    def _conditioned(self, batch) -> tuple[torch.Tensor, Callable, nn.Module]:
+        """(real x, z -> fakes, D) for this batch: for (x, y), G(z, y) and D(., y) use the real labels y."""
+        if not isinstance(batch, tuple):
+            return batch, self.G, self.D
+        if self.config.unroll_steps:
+            raise ValueError("unrolled steps are not supported for conditional models")
+        x, y = batch
+        return x, lambda z: self.G(z, y), WithLabels(self.D, y)
 
     def noise(self, n: int) -> torch.Tensor:
         """n latent codes (n, G.latent_dim) ((E, n, latent_dim) for an ensemble) from the trainer's generator."""
@@ -177,18 +190,18 @@ class Trainer:
         nan = torch.full((), math.nan, device=self.device)
         D.requires_grad_(True)
         for i in range(cfg.n_critic):  # --- discriminator / critic: k steps
-            real = self.real_batch(m)
+            real, G_y, D_y = self._conditioned(self.real_batch(m))  # G_y, D_y = G, D unless labelled
             keep_graph = cfg.reuse_fakes and i == cfg.n_critic - 1  # speed: these fakes serve the G step too
             with torch.set_grad_enabled(keep_graph):
-                fake = G(self.noise(m))
-            d = critic_step(D, self.opt_d, self.d_loss_fn, real, fake.detach(),
+                fake = G_y(self.noise(m))
+            d = critic_step(D_y, self.opt_d, self.d_loss_fn, real, fake.detach(),
                             clip=cfg.clip if self.clip_weights else None,
                             gp_lambda=cfg.gp_lambda if self.use_gp else None, generator=self.generator,
                             batch_dims=1 if self.members is None else 2, scale=self._scale,
                             log_grad_norm=cfg.log_grad_norms)
         D.requires_grad_(False)  # --- generator: one step; D's weights are held fixed
-        fake_g = fake if cfg.reuse_fakes else G(self.noise(m))  # Algorithm 1 draws fresh z
-        fake_out_g = self._unrolled_scores(fake_g) if cfg.unroll_steps else D(fake_g)
+        fake_g = fake if cfg.reuse_fakes else G_y(self.noise(m))  # Algorithm 1 draws fresh z
+        fake_out_g = self._unrolled_scores(fake_g) if cfg.unroll_steps else D_y(fake_g)
         g_loss = self.g_loss_fn(fake_out_g)
         self.opt_g.zero_grad(set_to_none=True)
         (self._scale * g_loss).backward()
