@@ -16,116 +16,128 @@ import gan_helpers as gh
 
 from . import core, tutorial_dcgan
 
-# The 2-D ring runs use the course's MLP classes configured as notebook 07 does: two hidden layers
-# of 128 units, a 2-D latent code, batch 256, Adam lr 1e-3 (betas of each preset).
-RING_LATENT, RING_HIDDEN, RING_DEPTH, RING_BATCH, RING_LR = 2, 128, 2, 256, 1e-3
-RING_CONFIGS = {  # objective label -> TrainConfig factory
-    "GAN (non-saturating)": lambda: gh.training.TrainConfig.dcgan(
-        batch_size=RING_BATCH, lr_g=RING_LR, lr_d=RING_LR),
-    "WGAN-GP": lambda: gh.training.TrainConfig.wgan_gp(batch_size=RING_BATCH, lr_g=RING_LR, lr_d=RING_LR),
-}
-
 
 def _eval_noise(n: int, latent_dim: int, seed: int) -> torch.Tensor:
     """Fixed evaluation codes (n, latent_dim) from their own generator: evaluation never moves training RNGs."""
     return gh.training.latent(n, latent_dim, torch.Generator().manual_seed(10_000 + seed))
 
 
-def course_dcgan_run(images: torch.Tensor, classifier: torch.nn.Module, seed: int, cap_s: float,
-                     eval_every: int = 50, reuse_fakes: bool = False, max_steps: int | None = None) -> core.Run:
-    """The course's default DCGAN (TrainConfig.dcgan(), default G/D) on images (N, 1, 28, 28) until the MNIST bar."""
+_TORCH_DEFAULT_THREADS = torch.get_num_threads()  # read when the benchmark starts, before it sets any
+
+
+def default_threads() -> int:
+    """The thread count torch starts with on this machine (what a tutorial runs with)."""
+    return max(1, _TORCH_DEFAULT_THREADS)
+
+
+def course_dcgan_run(images: torch.Tensor, classifier: torch.nn.Module, real: torch.Tensor, seed: int,
+                     cap_s: float, eval_every: int = 50, max_steps: int | None = None) -> core.Run:
+    """Notebook 05's recipe (gh.models.dcgan_mnist, TrainConfig.dcgan_mnist) on images (N, 1, 28, 28) until the bar."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # weight init
-    G, D = gh.models.DCGANGenerator(), gh.models.DCGANDiscriminator()
-    config = gh.training.TrainConfig.dcgan(reuse_fakes=reuse_fakes)
+    G, D = gh.models.dcgan_mnist()
+    config = gh.training.TrainConfig.dcgan_mnist()
     trainer = gh.training.Trainer(G, D, gh.data.TensorBatcher(images, gen), config, generator=gen)
     z = _eval_noise(core.MNIST_EVAL_SAMPLES, G.latent_dim, seed)
-    evaluate = lambda: core.mnist_metrics(gh.training.sample(G, len(z), z=z), classifier)  # noqa: E731
-    return core.time_to_quality(trainer.step, evaluate, core.mnist_quality, cap_s, eval_every,
-                                items_per_step=config.batch_size, max_steps=max_steps)
+    evaluate = lambda: core.mnist_metrics(  # noqa: E731
+        gh.training.sample(trainer.G, len(z), z=z), classifier, real)
+    with gh.utils.torch_threads(gh.training.DCGAN_MNIST_THREADS):
+        return core.time_to_quality(trainer.step, evaluate, core.mnist_quality, cap_s, eval_every,
+                                    items_per_step=config.batch_size, max_steps=max_steps, hold=core.MNIST_HOLD)
 
 
-def tutorial_dcgan_run(images: torch.Tensor, classifier: torch.nn.Module, seed: int, cap_s: float,
-                       eval_every: int = 25, workers: int = 2, max_steps: int | None = None) -> core.Run:
-    """The tutorial foil (64x64, DataLoader + PIL transforms) on the same digits until the same bar."""
-    foil = tutorial_dcgan.TutorialDCGAN(tutorial_dcgan.as_uint8(images), seed=seed, workers=workers)
+FOILS = {"same-recipe": tutorial_dcgan.same_recipe, "pytorch-tutorial": tutorial_dcgan.pytorch_tutorial}
+
+
+def tutorial_run(kind: str, images: torch.Tensor, classifier: torch.nn.Module, real: torch.Tensor, seed: int,
+                 cap_s: float, eval_every: int = 50, workers: int = 2, max_steps: int | None = None) -> core.Run:
+    """A foil (FOILS[kind]: DataLoader + PIL transforms, default threads) on the same digits until the same bar."""
+    if kind not in FOILS:
+        raise ValueError(f"kind must be one of {sorted(FOILS)}, got {kind!r}")
+    foil = FOILS[kind](tutorial_dcgan.as_uint8(images), seed=seed, workers=workers)
     gen_seed = 10_000 + seed
     evaluate = lambda: core.mnist_metrics(  # noqa: E731
-        foil.sample28(core.MNIST_EVAL_SAMPLES, torch.Generator().manual_seed(gen_seed)), classifier)
+        foil.sample28(core.MNIST_EVAL_SAMPLES, torch.Generator().manual_seed(gen_seed)), classifier, real)
     try:
-        return core.time_to_quality(foil.step, evaluate, core.mnist_quality, cap_s, eval_every,
-                                    items_per_step=tutorial_dcgan.BATCH, max_steps=max_steps)
+        with gh.utils.torch_threads(default_threads()):
+            return core.time_to_quality(foil.step, evaluate, core.mnist_quality, cap_s, eval_every,
+                                        items_per_step=foil.loader.batch_size, max_steps=max_steps,
+                                        hold=core.MNIST_HOLD)
     finally:
-        foil.batches = None  # shut the loader's worker processes down now
+        foil.close()
 
 
-def ring_run(label: str, seed: int, cap_s: float, eval_every: int = 200,
-             max_steps: int | None = None) -> core.Run:
-    """A course MLP GAN on gh.data.ring8() with RING_CONFIGS[label] until all 8 modes are covered with enough HQ."""
-    ring = gh.data.ring8()
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    G = gh.models.MLPGenerator(RING_LATENT, 2, RING_HIDDEN, RING_DEPTH)
-    D = gh.models.MLPDiscriminator(2, RING_HIDDEN, RING_DEPTH)
-    config = RING_CONFIGS[label]()
-    trainer = gh.training.Trainer(G, D, ring.sample, config, generator=gen)
-    z = _eval_noise(core.RING_EVAL_SAMPLES, G.latent_dim, seed)
-    evaluate = lambda: gh.metrics.mode_metrics(gh.training.sample(G, len(z), z=z), ring)  # noqa: E731
-    return core.time_to_quality(trainer.step, evaluate, core.ring_quality, cap_s, eval_every,
-                                items_per_step=1, max_steps=max_steps)
+RING_METHODS = ("GAN", "WGAN-GP (paper)")  # of notebook 07's methods (gh.course.nb07.METHODS)
 
 
-def real_reference(images: torch.Tensor, classifier: torch.nn.Module) -> dict[str, Any]:
-    """The bar on REAL digits: 1,000 at 28x28, and the same 1,000 through the foil's 64x64 -> 28x28 path."""
+def ring_final(method: str, seed: int, settings: Any = None) -> dict[str, Any]:
+    """Notebook 07's runs of one method on the ring (its SETTINGS: members, schedule, EMA), scored on the
+    final samples: {"runs": [{"modes", "hq_percent", "good"}], "train_s": training seconds, "g_steps"}."""
+    from gan_helpers.course import nb07
+
+    s = nb07.SETTINGS if settings is None else settings
+    with gh.utils.torch_threads(1):  # as notebook 07's worker processes
+        runs = nb07.train_method(method, [gh.data.ring8()], seed, s, progress=False)
+    scored = [{"modes": r["final"]["modes"], "hq_percent": round(r["final"]["hq_percent"], 1),
+               "good": core.ring_quality(r["final"])} for r in runs]
+    return {"runs": scored, "train_s": round(runs[0]["train_seconds"] * len(runs), 2),
+            "g_steps": runs[0]["g_steps"], "d_per_g": runs[0]["d_per_g"]}
+
+
+def real_reference(images: torch.Tensor, classifier: torch.nn.Module, real: torch.Tensor) -> dict[str, Any]:
+    """The bar on REAL digits: the first 1,000 at 28x28, and the same through the 64x64 foil's 64 -> 28 path.
+
+    real: the (disjoint) reference digits the FD is computed against, e.g. images[-1000:].
+    """
     x = images[:core.MNIST_EVAL_SAMPLES]
     up = torch.nn.functional.interpolate(x, size=(64, 64), mode="bilinear", align_corners=False)
     out = {}
     for name, batch in (("real 28x28", x), ("real via 64x64", tutorial_dcgan.downsample28(up))):
-        m = core.mnist_metrics(batch, classifier)
+        m = core.mnist_metrics(batch, classifier, real)
         out[name] = {**m, "good": core.mnist_quality(m)}
     return out
 
 
-def step_speed(kind: str, threads: tuple[int, ...] = (1, 2), rounds: int = 3, chunk_s: float = 1.0,
-               reuse_fakes: bool = False, images: torch.Tensor | None = None) -> dict[int, dict[str, float]]:
-    """Throughput of Trainer.step for kind "dcgan" (images/s) or "ring-gan" (steps/s) at each thread count.
-
-    Thread counts are interleaved round by round (a shared CPU drifts); each timed chunk runs steps
-    for about chunk_s seconds. Returns {threads: {"per_s": median, "best_per_s": best chunk}}.
-    """
-    if kind not in ("dcgan", "ring-gan"):
-        raise ValueError(f"kind must be 'dcgan' or 'ring-gan', got {kind!r}")
-    gen = torch.Generator().manual_seed(0)
-    torch.manual_seed(0)
-    if kind == "dcgan":
-        if images is None:
-            raise ValueError("kind 'dcgan' needs images (N, 1, 28, 28)")
-        G, D = gh.models.DCGANGenerator(), gh.models.DCGANDiscriminator()
-        sampler = gh.data.TensorBatcher(images, gen)
-        config = gh.training.TrainConfig.dcgan(reuse_fakes=reuse_fakes)
+def recipe_trainer(images: torch.Tensor, seed: int = 0, old: bool = False) -> gh.training.Trainer:
+    """A Trainer of notebook 05's recipe on images (N, 1, 28, 28); old=True: the recipe before issue 14
+    (DCGANGenerator(64, 32), DCGANDiscriminator(32), TrainConfig.dcgan(batch_size=64))."""
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    if old:
+        G, D = gh.models.DCGANGenerator(64, 32), gh.models.DCGANDiscriminator(32)
+        config = gh.training.TrainConfig.dcgan(batch_size=64)
     else:
-        G = gh.models.MLPGenerator(RING_LATENT, 2, RING_HIDDEN, RING_DEPTH)
-        D, sampler = gh.models.MLPDiscriminator(2, RING_HIDDEN, RING_DEPTH), gh.data.ring8().sample
-        config = RING_CONFIGS["GAN (non-saturating)"]()
-        config.reuse_fakes = reuse_fakes
-    trainer = gh.training.Trainer(G, D, sampler, config, generator=gen)
-    per_item = config.batch_size if kind == "dcgan" else 1
-    times: dict[int, list[float]] = {t: [] for t in threads}
-    for t in threads:  # warm-up at every thread count (oneDNN picks kernels on first use)
-        with gh.utils.torch_threads(t):
+        G, D = gh.models.dcgan_mnist()
+        config = gh.training.TrainConfig.dcgan_mnist()
+    return gh.training.Trainer(G, D, gh.data.TensorBatcher(images, gen), config, generator=gen)
+
+
+def step_speed(contenders: dict[str, tuple[Any, int]], rounds: int = 3,
+               chunk_s: float = 1.0) -> dict[str, dict[str, float]]:
+    """Images/s of several (trainer, threads) contenders, interleaved round by round (a shared CPU drifts).
+
+    Each timed chunk runs trainer.step() for about chunk_s seconds at its thread count.
+    Returns {label: {"per_s": median over rounds, "best_per_s": best chunk, "threads": n}}.
+    """
+    if not contenders:
+        raise ValueError("step_speed needs at least one contender")
+    times: dict[str, list[float]] = {k: [] for k in contenders}
+    for trainer, threads in contenders.values():  # warm-up (oneDNN picks kernels on first use)
+        with gh.utils.torch_threads(threads):
             for _ in range(3):
                 trainer.step()
     for _ in range(rounds):
-        for t in threads:
-            with gh.utils.torch_threads(t):
+        for label, (trainer, threads) in contenders.items():
+            with gh.utils.torch_threads(threads):
                 n, t0 = 0, time.perf_counter()
                 while time.perf_counter() - t0 < chunk_s:
                     trainer.step()
                     n += 1
                 trainer.flush()
-                times[t].append((time.perf_counter() - t0) / n)
-    return {t: {"per_s": round(per_item / statistics.median(ts), 1), "best_per_s": round(per_item / min(ts), 1)}
-            for t, ts in times.items()}
+                times[label].append((time.perf_counter() - t0) / n)
+    return {k: {"per_s": round(contenders[k][0].config.batch_size / statistics.median(ts), 1),
+                "best_per_s": round(contenders[k][0].config.batch_size / min(ts), 1),
+                "threads": contenders[k][1]} for k, ts in times.items()}
 
 
 def data_loading_speed(images: torch.Tensor, batches: int = 30,

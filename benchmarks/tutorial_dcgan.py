@@ -1,10 +1,15 @@
-"""The FOIL: a DCGAN written the way common tutorials write it (not course code; do not teach from it).
+"""The FOILS: DCGAN training written the way common tutorials write it (not course code; do not teach from it).
 
 What makes it typical: a torch Dataset that turns every image into a PIL image and back through
-torchvision transforms (Resize to 64x64, ToTensor, Normalize) on every access, a DataLoader with
-worker processes, the PyTorch DCGAN tutorial's 64x64 architecture (ngf = ndf = 64, nz = 100, a
-sigmoid in D with nn.BCELoss), batch 64, Adam 2e-4 with beta1 0.5, and .item() calls every step.
-The benchmark times it against the course's 28x28 DCGAN on the same digits and the same quality bar.
+torchvision transforms (ToTensor, Normalize; Resize for 64x64) on every access, a DataLoader with
+worker processes, the tutorial's step order (one D step on real + fake, one G step on the same
+fakes), plain (unfused) Adam, torch's default thread count and .item() calls every step.
+
+Two foils use that loop (TutorialLoop):
+- same_recipe(): the course's own 28x28 networks and hyper-parameters (gh.models.dcgan_mnist,
+  TrainConfig.dcgan_mnist): only the engineering differs from the course's Trainer.
+- pytorch_tutorial(): the PyTorch DCGAN tutorial's 64x64 setup (ngf = ndf = 64, nz = 100, a sigmoid
+  in D with nn.BCELoss, batch 128, Adam 2e-4, beta1 0.5): what a user would pick instead.
 """
 from __future__ import annotations
 
@@ -15,19 +20,18 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-NZ, NGF, NDF, IMAGE_SIZE, BATCH = 100, 64, 64, 64, 64
+NZ, NGF, NDF, IMAGE_SIZE, BATCH = 100, 64, 64, 64, 128  # the PyTorch DCGAN tutorial's values
 
 
 class DigitDataset(torch.utils.data.Dataset):
-    """uint8 digits (N, 28, 28) -> per-item PIL image -> Resize(64) -> ToTensor -> Normalize: (1, 64, 64)."""
+    """uint8 digits (N, 28, 28) -> per-item PIL image -> [Resize] -> ToTensor -> Normalize: (1, size, size)."""
 
     def __init__(self, images_uint8: torch.Tensor, image_size: int = IMAGE_SIZE) -> None:
         from torchvision import transforms  # deferred: torchvision costs ~1 s to import; only the foil needs it
 
         self.images = images_uint8.numpy()
-        self.transform = transforms.Compose([
-            transforms.Resize(image_size), transforms.CenterCrop(image_size),
-            transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+        resize = [transforms.Resize(image_size), transforms.CenterCrop(image_size)] if image_size != 28 else []
+        self.transform = transforms.Compose([*resize, transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
 
     def __len__(self) -> int:
         return len(self.images)
@@ -71,19 +75,23 @@ def make_discriminator(ndf: int = NDF) -> nn.Module:
     return d
 
 
-class TutorialDCGAN:
-    """The tutorial's training loop, one batch per step(); the loader restarts when an epoch ends."""
+class TutorialLoop:
+    """A tutorial's training loop around G (z -> images) and D, one batch per step(); the loader restarts each epoch.
 
-    def __init__(self, images_uint8: torch.Tensor, seed: int = 0, workers: int = 2) -> None:
-        torch.manual_seed(seed)
-        self.G, self.D = make_generator(), make_discriminator()
+    criterion: nn.BCELoss() for a D that ends in a sigmoid, nn.BCEWithLogitsLoss() for one that gives logits.
+    z_shape: the shape of one latent code ((nz, 1, 1) for the tutorial's G, (nz,) for the course's).
+    """
+
+    def __init__(self, G: nn.Module, D: nn.Module, dataset: torch.utils.data.Dataset, z_shape: tuple[int, ...],
+                 criterion: nn.Module, batch: int, lr_g: float, lr_d: float, betas: tuple[float, float],
+                 seed: int = 0, workers: int = 2) -> None:
+        self.G, self.D, self.z_shape, self.criterion = G, D, tuple(z_shape), criterion
         self.loader = torch.utils.data.DataLoader(
-            DigitDataset(images_uint8), batch_size=BATCH, shuffle=True, num_workers=workers,
+            dataset, batch_size=batch, shuffle=True, num_workers=workers,
             drop_last=True, generator=torch.Generator().manual_seed(seed))
         self.batches = iter(self.loader)
-        self.criterion = nn.BCELoss()
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr_g, betas=betas)
         self.log: list[tuple[float, float, float]] = []
 
     def _next_batch(self) -> torch.Tensor:
@@ -102,7 +110,7 @@ class TutorialDCGAN:
         err_real = self.criterion(out, torch.full((b,), 1.0))
         err_real.backward()
         d_x = out.mean().item()
-        fake = self.G(torch.randn(b, NZ, 1, 1))
+        fake = self.G(torch.randn(b, *self.z_shape))
         out = self.D(fake.detach()).view(-1)
         err_fake = self.criterion(out, torch.full((b,), 0.0))
         err_fake.backward()
@@ -116,13 +124,36 @@ class TutorialDCGAN:
 
     @torch.no_grad()
     def sample28(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n samples in eval mode, downsampled 64x64 -> 28x28 (antialiased) for the classifier: (n, 1, 28, 28)."""
+        """n samples in eval mode, at 28x28 for the classifier (64x64 is downsampled, antialiased): (n, 1, 28, 28)."""
         self.G.eval()
         try:
-            x = self.G(torch.randn(n, NZ, 1, 1, generator=generator))
+            x = self.G(torch.randn(n, *self.z_shape, generator=generator))
         finally:
             self.G.train()
-        return downsample28(x)
+        return x if x.shape[-1] == 28 else downsample28(x)
+
+    def close(self) -> None:
+        """Shut the loader's worker processes down now."""
+        self.batches = None
+
+
+def pytorch_tutorial(images_uint8: torch.Tensor, seed: int = 0, workers: int = 2) -> TutorialLoop:
+    """Foil (b): the PyTorch DCGAN tutorial's 64x64 networks and settings on the digits."""
+    torch.manual_seed(seed)
+    G, D = make_generator(), make_discriminator()
+    return TutorialLoop(G, D, DigitDataset(images_uint8, IMAGE_SIZE), (NZ, 1, 1), nn.BCELoss(), BATCH,
+                        2e-4, 2e-4, (0.5, 0.999), seed, workers)
+
+
+def same_recipe(images_uint8: torch.Tensor, seed: int = 0, workers: int = 2) -> TutorialLoop:
+    """Foil (a): the course's 28x28 networks and hyper-parameters, trained the tutorial way."""
+    import gan_helpers as gh
+
+    torch.manual_seed(seed)
+    G, D = gh.models.dcgan_mnist()
+    cfg = gh.training.TrainConfig.dcgan_mnist()
+    return TutorialLoop(G, D, DigitDataset(images_uint8, 28), (G.latent_dim,), nn.BCEWithLogitsLoss(),
+                        cfg.batch_size, cfg.lr_g, cfg.lr_d, cfg.betas, seed, workers)
 
 
 def downsample28(x: torch.Tensor) -> torch.Tensor:
@@ -135,7 +166,7 @@ def as_uint8(images: torch.Tensor) -> torch.Tensor:
     return ((images[:, 0] + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
 
 
-def stats(run: TutorialDCGAN) -> dict[str, Any]:
+def stats(run: TutorialLoop) -> dict[str, Any]:
     """Parameter counts of the foil's networks."""
     def count(m: nn.Module) -> int:
         return sum(p.numel() for p in m.parameters())

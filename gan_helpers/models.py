@@ -142,20 +142,28 @@ class DCGANGenerator(nn.Module):
     """DCGAN generator: z (B, latent_dim) -> images (B, 1, 28, 28) in [-1, 1].
 
     1x1 -> 7x7 (transposed conv = "project and reshape") -> 14x14 -> 28x28 with stride-2 transposed
-    convolutions; batch norm + ReLU after every layer except the output, which is tanh.
+    convolutions; batch norm + ReLU after every layer except the output, which is tanh. ngf28 > 0
+    (notebook 05's recipe) adds a 28x28 stage: the last transposed conv gives ngf28 feature maps
+    (batch norm + ReLU) and a 3x3 convolution turns them into the image.
     """
 
-    def __init__(self, latent_dim: int = 64, ngf: int = 32) -> None:
+    def __init__(self, latent_dim: int = 64, ngf: int = 32, ngf28: int = 0) -> None:
         super().__init__()
         _check_positive(latent_dim=latent_dim, ngf=ngf)
-        self.latent_dim, self.ngf = latent_dim, ngf
+        if not isinstance(ngf28, int) or isinstance(ngf28, bool) or ngf28 < 0:
+            raise ValueError(f"ngf28 must be an int >= 0 (0: no 28x28 stage), got {ngf28!r}")
+        self.latent_dim, self.ngf, self.ngf28 = latent_dim, ngf, ngf28
+        if ngf28:
+            out = [nn.ConvTranspose2d(ngf, ngf28, 4, 2, 1, bias=False),  # (ngf28, 28, 28)
+                   nn.BatchNorm2d(ngf28), nn.ReLU(True), nn.Conv2d(ngf28, 1, 3, 1, 1)]  # (1, 28, 28)
+        else:
+            out = [nn.ConvTranspose2d(ngf, 1, 4, 2, 1)]  # (1, 28, 28), no batch norm on the output
         self.net = nn.Sequential(
             nn.ConvTranspose2d(latent_dim, 2 * ngf, 7, 1, 0, bias=False),  # (2ngf, 7, 7)
             nn.BatchNorm2d(2 * ngf), nn.ReLU(True),
             nn.ConvTranspose2d(2 * ngf, ngf, 4, 2, 1, bias=False),  # (ngf, 14, 14)
             nn.BatchNorm2d(ngf), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf, 1, 4, 2, 1),  # (1, 28, 28), no batch norm on the output
-            nn.Tanh(),
+            *out, nn.Tanh(),
         )
         self.apply(init_dcgan_weights)
 
@@ -193,6 +201,14 @@ class DCGANDiscriminator(nn.Module):
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"x must have shape (B, 1, 28, 28), got {tuple(x.shape)}")
         return self.net(x).flatten(1)
+
+
+def dcgan_mnist(latent_dim: int = 64) -> tuple[DCGANGenerator, DCGANDiscriminator]:
+    """The course's MNIST DCGAN pair (notebook 05, with TrainConfig.dcgan_mnist): z (B, latent_dim) -> (B, 1, 28, 28).
+
+    DCGANGenerator(latent_dim, 32, ngf28=16) (a 28x28 stage of 16 maps) and DCGANDiscriminator(32).
+    """
+    return DCGANGenerator(latent_dim, ngf=32, ngf28=16), DCGANDiscriminator(ndf=32)
 
 
 # --------------------------------------------------------------------------- PacGAN packing

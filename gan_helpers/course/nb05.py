@@ -1,4 +1,4 @@
-"""Notebook 05 (vanilla GAN, DCGAN): the exercise checkers.
+"""Notebook 05 (vanilla GAN, DCGAN): the exercise checkers and the stored recipe study.
 
 References: gh.losses.g_loss_non_saturating and gh.training.slerp (the package's own). One iteration
 of Algorithm 1 (train_step) and the label-smoothed discriminator loss are this notebook's answers
@@ -7,7 +7,9 @@ only, so they stay private here.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 import torch
@@ -18,7 +20,7 @@ from .. import losses, training
 from ..checks.core import Result, run_check
 from ..widgets import Answer
 
-__all__ = ["check_d_loss_smoothed", "check_g_loss_non_saturating", "check_slerp", "check_train_step"]
+__all__ = ["check_d_loss_smoothed", "check_g_loss_non_saturating", "check_slerp", "check_train_step", "recipe_study"]
 
 
 # --- Exercise 1: one iteration of Algorithm 1 ----------------------------------------------------
@@ -254,6 +256,11 @@ def check_d_loss_smoothed(fn: Callable) -> Result:
 
 
 # --- the quiz's answer keys (kept out of the notebook's cells: the student build does not show them) ---
+
+def recipe_study() -> dict:
+    """The stored study behind TrainConfig.dcgan_mnist (python -m benchmarks.recipe): ladder, medians, runs."""
+    return json.loads(resources.files(__package__).joinpath("nb05_recipe_study.json").read_text(encoding="utf-8"))
+
 
 QUIZ = {
     "q1": Answer({0}, [  # At the end of the 1-D run the discriminator loss ...

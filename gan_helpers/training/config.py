@@ -24,6 +24,9 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "rmsprop": lambda params, lr, betas, fused=None: torch.optim.RMSprop(params, lr=lr),  # no fused kernel
     "sgd": lambda params, lr, betas, fused=None: torch.optim.SGD(params, lr=lr, fused=fused),
 }
+# Torch threads for notebook 05's convolutional recipe on the CPU (gh.utils.cpu_threads(device, n)):
+# its nets are big enough for a second thread to pay off on a quiet 2-core machine (measured in 05).
+DCGAN_MNIST_THREADS = 2
 _FUSED_CPU = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)  # fused CPU kernels: torch 2.4+
 
 
@@ -101,6 +104,12 @@ class TrainConfig:
         """DCGAN (Radford et al. 2015): non-saturating loss, Adam lr 2e-4, betas (0.5, 0.999), k = 1."""
         return cls(**{"objective": "gan", "g_loss": "non-saturating", "lr_g": 2e-4, "lr_d": 2e-4,
                       "betas": (0.5, 0.999), "optimizer": "adam", "n_critic": 1, **overrides})
+
+    @classmethod
+    def dcgan_mnist(cls, **overrides) -> TrainConfig:
+        """The course's MNIST recipe (notebook 05, with gh.models.dcgan_mnist): DCGAN with batch 128, Adam 1.5e-3
+        for both players (7.5x DCGAN's), and G's step reusing the D step's fakes (one G forward fewer)."""
+        return cls.dcgan(**{"batch_size": 128, "lr_g": 1.5e-3, "lr_d": 1.5e-3, "reuse_fakes": True, **overrides})
 
     @classmethod
     def wgan(cls, **overrides) -> TrainConfig:
