@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install lab test unit browser-test notebooks run-notebooks student student-test grade bench claims clean
+.PHONY: install lab test unit browser-test notebooks run-notebooks student student-test grade bench bench-readme claims clean
 
 # Re-install only when pyproject.toml changed since the last install.
 # .ci/install.sh: uv (bootstrapped into the venv with pip) when it works, else pip; USE_UV=0 forces pip.
@@ -48,6 +48,10 @@ grade: $(STAMP)
 # Time-to-quality benchmark; writes reports/bench.md and reports/bench.json.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Rewrite README.md's benchmark section (between the bench:begin / bench:end markers) from reports/bench.json.
+bench-readme: $(STAMP)
+	$(BIN)/python -m benchmarks.readme
 
 # Claims harness (not part of `make test`: minutes per notebook): run each notebook once per seed
 # offset 1..SEEDS and count how often each gh.checks.expect claim holds; writes reports/claims.md

@@ -135,13 +135,22 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+def usable_cpus() -> int:
+    """The number of CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def cpu_threads(device: torch.device, n: int = 1) -> int:
-    """On the CPU use n torch threads (the course's small models run as fast on one, and far faster
-    when other programs share the cores); on a GPU leave torch alone. Return the thread count."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    """On the CPU use n torch threads, at most one per usable core (the course's small models run as
+    fast on one, and far faster when other programs share the cores); on a GPU leave torch alone.
+    Return the thread count."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}")
     if torch.device(device).type == "cpu":
-        torch.set_num_threads(n)
+        torch.set_num_threads(min(n, usable_cpus()))
     return torch.get_num_threads()
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/ is a folder, not installed
-from benchmarks import core, run, suites, tutorial_dcgan
+from benchmarks import core, readme, run, suites, tutorial_dcgan
 
 # ------------------------------------------------------------------ quality predicates
 
@@ -190,6 +190,42 @@ def test_write_report_files_and_keys(tmp_path):
     assert "| a | b |" in text and "| 1 | x |" in text and "| 2 |  |" in text and "- a note" in text
     with pytest.raises(ValueError):
         core.write_report({"notes": []}, tmp_path)
+
+
+def _tiny_report() -> dict:
+    return {"date": "2026-12-03 10:00", "wall_seconds": 12.5, "machine": core.machine_info(), "notes": ["a note"],
+            "load_average_end": [1.0, 1.0, 1.0], "args": {"quick": False},
+            "tables": [{"title": "T", "columns": ["a", "b"], "rows": [{"a": 1, "b": "x"}]}]}
+
+
+def test_readme_section_is_rewritten_only_between_the_markers(tmp_path):
+    old = f"# Title\n\nprose before\n{readme.BEGIN}\n| stale | table |\n{readme.END}\nprose after\n"
+    new = readme.replace_section(old, _tiny_report())
+    assert new.startswith("# Title\n\nprose before\n") and new.endswith(f"{readme.END}\nprose after\n")
+    assert "stale" not in new and "| 1 | x |" in new and "- a note" in new and "12.5 s wall" in new
+    assert readme.replace_section(new, _tiny_report()) == new  # idempotent
+    quick = readme.section_text({**_tiny_report(), "args": {"quick": True}})
+    assert "smoke run" in quick
+    for broken in ("no markers", f"{readme.END}\n{readme.BEGIN}", f"{readme.BEGIN}{readme.BEGIN}{readme.END}"):
+        with pytest.raises(ValueError, match="bench:begin"):
+            readme.replace_section(broken, _tiny_report())
+    with pytest.raises(ValueError, match="tables"):
+        readme.section_text({"notes": []})
+
+
+def test_readme_cli_rewrites_the_file_from_the_report(tmp_path):
+    report_path, readme_path = tmp_path / "bench.json", tmp_path / "README.md"
+    report_path.write_text(json.dumps(_tiny_report()))
+    readme_path.write_text(f"top\n{readme.BEGIN}\nold\n{readme.END}\n")
+    readme.main(["--report", str(report_path), "--readme", str(readme_path)])
+    assert "| 1 | x |" in readme_path.read_text() and "old" not in readme_path.read_text()
+    with pytest.raises(SystemExit, match="make bench"):
+        readme.main(["--report", str(tmp_path / "missing.json"), "--readme", str(readme_path)])
+
+
+def test_project_readme_has_one_generated_section():
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert text.count(readme.BEGIN) == 1 and text.count(readme.END) == 1
 
 
 def test_runner_end_to_end_on_a_tiny_budget(tmp_path):

@@ -85,6 +85,10 @@ def test_cpu_threads_sets_and_validates():
         assert gh.utils.cpu_threads(torch.device("cpu"), 1) == 1
         with pytest.raises(ValueError):
             gh.utils.cpu_threads(torch.device("cpu"), 0)
+        with pytest.raises(ValueError, match="int"):
+            gh.utils.cpu_threads(torch.device("cpu"), 1.5)
+        cores = gh.utils.usable_cpus()
+        assert gh.utils.cpu_threads(torch.device("cpu"), cores + 3) == cores  # never more threads than cores
     finally:
         torch.set_num_threads(old)
 

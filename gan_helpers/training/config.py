@@ -108,8 +108,10 @@ class TrainConfig:
     @classmethod
     def dcgan_mnist(cls, **overrides) -> TrainConfig:
         """The course's MNIST recipe (notebook 05, with gh.models.dcgan_mnist): DCGAN with batch 128, Adam 1.5e-3
-        for both players (7.5x DCGAN's), and G's step reusing the D step's fakes (one G forward fewer)."""
-        return cls.dcgan(**{"batch_size": 128, "lr_g": 1.5e-3, "lr_d": 1.5e-3, "reuse_fakes": True, **overrides})
+        for both players (7.5x DCGAN's) without momentum (betas (0, 0.99)), and G's step reusing the D step's
+        fakes (one G forward fewer)."""
+        return cls.dcgan(**{"batch_size": 128, "lr_g": 1.5e-3, "lr_d": 1.5e-3, "betas": (0.0, 0.99),
+                            "reuse_fakes": True, **overrides})
 
     @classmethod
     def wgan(cls, **overrides) -> TrainConfig:
