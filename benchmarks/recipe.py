@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,8 @@ class DiffAugment(nn.Module):
         return self.D((x + 1) * keep[:, None] - 1)
 
 
-def _with(config: dict[str, Any] | None = None, d: Callable[[nn.Module], nn.Module] | None = None) -> Callable[[], tuple]:
+def _with(config: dict[str, Any] | None = None,
+          d: Callable[[nn.Module], nn.Module] | None = None) -> Callable[[], tuple]:
     """A builder: the rung '+ reuse fakes' with TrainConfig fields replaced and/or D transformed."""
     def build() -> tuple:
         G, D = gh.models.dcgan_mnist()

@@ -223,7 +223,8 @@ def ring_section(b: Bench) -> None:
         modes = [r["modes"] for r in runs]
         rows.append({"method": method, "setup": nb07.DESCRIPTIONS[method],
                      "updates": f"{results[0]['g_steps']} G / {results[0]['g_steps'] * results[0]['d_per_g']} D",
-                     "training s per run": f"{statistics.median(r['train_s'] for r in results) / len(results[0]['runs']):.2f}",
+                     "training s per run":
+                         f"{statistics.median(r['train_s'] for r in results) / len(results[0]['runs']):.2f}",
                      "final modes (median, min-max)": f"{statistics.median(modes):g} ({min(modes)}-{max(modes)})",
                      "final HQ % (median)": f"{statistics.median(r['hq_percent'] for r in runs):.1f}",
                      "runs meeting the bar": f"{sum(r['good'] for r in runs)}/{len(runs)}"})

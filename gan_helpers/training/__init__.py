@@ -8,6 +8,6 @@ from .critic import CriticStep, critic_step, fit_critic, grad_norm
 from .sampling import Sampler, as_sampler, latent, sample, slerp
 from .trainer import LOGGED_FIELDS, History, Trainer, train_gan
 
-__all__ = ["DCGAN_MNIST_THREADS", "LOGGED_FIELDS", "OBJECTIVES", "OPTIMIZERS", "CriticStep", "History", "Sampler", "TrainConfig",
-           "Trainer", "_FUSED_CPU", "as_sampler", "critic_step", "fit_critic", "grad_norm", "latent", "sample",
-           "slerp", "train_gan"]
+__all__ = ["DCGAN_MNIST_THREADS", "LOGGED_FIELDS", "OBJECTIVES", "OPTIMIZERS", "CriticStep", "History", "Sampler",
+           "TrainConfig", "Trainer", "_FUSED_CPU", "as_sampler", "critic_step", "fit_critic", "grad_norm", "latent",
+           "sample", "slerp", "train_gan"]
