@@ -1,4 +1,5 @@
 """The benchmark machinery (benchmarks/): quality predicates, the training clock, summaries, reports."""
+import dataclasses
 import json
 import math
 import sys
@@ -8,7 +9,8 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/ is a folder, not installed
-from benchmarks import core, readme, run, suites, tutorial_dcgan
+import gan_helpers as gh  # noqa: E402
+from benchmarks import core, readme, recipe, run, suites, tutorial_dcgan
 
 # ------------------------------------------------------------------ quality predicates
 
@@ -324,3 +326,50 @@ def torch_threads_restored():
     from gan_helpers.utils import torch_threads
 
     return torch_threads(torch.get_num_threads())
+
+
+# ------------------------------------------------------------------ the recipe study (benchmarks/recipe.py)
+
+
+def test_recipe_ladder_ends_at_the_course_recipe():
+    G, D, config = list(recipe.LADDER.values())[-1][1]()
+    assert config == gh.training.TrainConfig.dcgan_mnist()
+    G_ref, D_ref = gh.models.dcgan_mnist()
+    assert repr(G) == repr(G_ref) and repr(D) == repr(D_ref)
+    # every alternative differs from its reference rung ('+ reuse fakes') in exactly what it names
+    ref_config = recipe.LADDER["+ reuse fakes"][1]()[2]
+    assert ref_config.betas == (0.5, 0.999) and ref_config.reuse_fakes
+    assert recipe.ALTERNATIVES["+ hinge loss"][1]()[2] == dataclasses.replace(ref_config, objective="hinge")
+    assert recipe.ALTERNATIVES["+ two time-scale rates"][1]()[2] == dataclasses.replace(ref_config, lr_g=5e-4)
+
+
+def test_stored_recipe_study_matches_the_code():
+    study = gh.course.nb05.recipe_study()
+    assert list(study["ladder"]) == list(recipe.LADDER) == list(study["median"])
+    assert list(study["alternatives"]["median"]) == list(recipe.ALTERNATIVES)
+    assert study["alternatives"]["reference"] in recipe.LADDER
+    for r in study["runs"] + study["alternatives"]["runs"]:
+        assert set(r["evals"]) == {"250", "500", str(study["steps"])} and r["seed"] in study["seeds"]
+    assert recipe.medians(study["runs"]) == study["median"]  # the stored medians are those of the stored runs
+
+
+def test_diffaugment_shifts_and_cuts_differentiably():
+    x = torch.rand(64, 1, 28, 28, requires_grad=True)
+    assert torch.allclose(recipe.DiffAugment(torch.nn.Identity(), shift=0, cut=0)(x), x, atol=1e-6)  # identity
+    torch.manual_seed(0)
+    y = recipe.DiffAugment(torch.nn.Identity(), shift=0, cut=14)(x)
+    cut = (y == -1).sum(dim=(1, 2, 3))
+    assert y.shape == x.shape and int(cut.max()) == 14 * 14 and int(cut.min()) >= 7 * 7  # clipped at the border
+    y.sum().backward()
+    assert x.grad is not None and (x.grad == 0).sum(dim=(1, 2, 3)).equal(cut)  # no gradient through the cutout
+    torch.manual_seed(0)
+    shifted = recipe.DiffAugment(torch.nn.Identity(), shift=3, cut=0)(torch.ones(32, 1, 28, 28))
+    blank = (shifted == -1).sum(dim=(1, 2, 3))
+    assert int(blank.max()) <= 28 * 28 - 25 * 25 and int(blank.max()) > 0  # at most 3 px off on each axis
+
+
+def test_spectral_discriminator_has_no_batch_norm():
+    D = recipe._spectral(gh.models.dcgan_mnist()[1])
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
+    assert sum(torch.nn.utils.parametrize.is_parametrized(m) for m in D.net) == 3
+    assert D(torch.zeros(2, 1, 28, 28)).shape == (2, 1)
