@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
         old_tree = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old_tree), args.old],
                        check=True, capture_output=True)
+        kids: dict[str, subprocess.Popen] = {}
         try:
             kids = {"old": _child(old_tree, args.data), "new": _child(REPO, args.data)}
             setup = {k: json.loads(p.stdout.readline()) for k, p in kids.items()}
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> dict:
                 p.stdin.close()
                 p.wait(timeout=30)
         finally:
+            for p in kids.values():  # a child that failed or hangs must not outlive the comparison
+                if p.poll() is None:
+                    p.kill()
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old_tree)],
                            capture_output=True)
     out = {k: {**setup[k], "median": round(statistics.median(v), 1), "chunks": [round(x, 1) for x in v]}

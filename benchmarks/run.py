@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -27,11 +29,11 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import gan_helpers as gh
-from benchmarks import core, suites
+from benchmarks import ab_speed, core, suites
 
 REPO = Path(__file__).resolve().parent.parent
 # section -> wall seconds (planned); the full plan fits in 9 minutes on a quiet 2-core CPU
-BUDGETS = {"speed": 35.0, "mnist-course": 170.0, "mnist-same-recipe": 165.0, "mnist-pytorch-tutorial": 130.0,
+BUDGETS = {"speed": 70.0, "mnist-course": 150.0, "mnist-same-recipe": 150.0, "mnist-pytorch-tutorial": 130.0,
            "ring": 40.0}
 CAPS = {"mnist-course": 60.0, "mnist-same-recipe": 50.0, "mnist-pytorch-tutorial": 38.0}  # training s per seed
 EVAL_EVERY = {"mnist-course": 50, "mnist-same-recipe": 50, "mnist-pytorch-tutorial": 10}
@@ -114,8 +116,34 @@ class Bench:
         return summary
 
 
+def commit_speed_section(b: Bench) -> None:
+    """Images/s of notebook 05's recipe at the commit before issue 14 and at this one, each in its own
+    process, interleaved (benchmarks.ab_speed); skipped with a note where git or the old commit is missing."""
+    print("== speed: the commit before issue 14 vs this one, separate processes, interleaved", flush=True)
+    rounds, chunk = (1, 0.3) if b.args.quick else (6, 2.0)
+    try:
+        res = ab_speed.main(["--rounds", str(rounds), "--chunk", str(chunk),
+                             "--data", os.environ.get("GAN_DATA_DIR", str(REPO.parent / "shared" / "data"))])
+    except (subprocess.SubprocessError, OSError, ValueError) as e:  # no git, no old commit, a child failed
+        b.notes.append(f"The old-commit speed comparison was skipped: {type(e).__name__}: {e}")
+        return
+    b.raw["speed/commits"] = res
+    old, new = res["old"], res["new"]
+    rows = [{"code": f"commit {res['old_commit']} (before issue 14): DCGAN(64, 32), TrainConfig.dcgan(batch_size=64), "
+                     f"{old['threads']} thread", "images/s": old["median"], "best chunk": max(old["chunks"]),
+             "vs before": "1.00x"},
+            {"code": f"this commit: notebook 05 recipe, {new['threads']} threads", "images/s": new["median"],
+             "best chunk": max(new["chunks"]), "vs before": f"{res['ratio']:.2f}x"}]
+    b.tables.append({"title": f"Step throughput, old commit vs this one (each in its own process, {rounds} "
+                              f"interleaved chunks of {chunk:g} s each, medians)",
+                     "columns": ["code", "images/s", "best chunk", "vs before"], "rows": rows})
+    print(json.dumps(rows), flush=True)
+
+
 def speed_section(b: Bench) -> None:
     """Images/s of the recipe at 1 and 2 threads and of the recipe before issue 14, interleaved; real-batch loading."""
+    if b.mnist is not None:
+        commit_speed_section(b)
     print("== speed: Trainer.step images/s, interleaved", flush=True)
     rounds, chunk = (2, 0.2) if b.args.quick else (3, 1.0)
     load0 = core.load_average()
@@ -123,8 +151,8 @@ def speed_section(b: Bench) -> None:
     if b.mnist is not None:
         images = b.mnist.images
         contenders = {
-            "recipe before issue 14 (DCGAN(64, 32), TrainConfig.dcgan(batch_size=64)), 1 thread":
-                (suites.recipe_trainer(images, old=True), 1),
+            "networks and config before issue 14 (DCGAN(64, 32), TrainConfig.dcgan(batch_size=64)) on this "
+            "commit's Trainer, 1 thread": (suites.recipe_trainer(images, old=True), 1),
             "notebook 05 recipe (dcgan_mnist, TrainConfig.dcgan_mnist()), 1 thread": (suites.recipe_trainer(images), 1),
             "notebook 05 recipe, 2 threads": (suites.recipe_trainer(images), 2),
         }
@@ -140,11 +168,13 @@ def speed_section(b: Bench) -> None:
         for row in rows:
             print(f"  {row}", flush=True)
     b.raw["elapsed_s/speed"] = round(time.perf_counter() - b.clock.start, 1)
-    b.tables.append({"title": "Step throughput (median of interleaved chunks of about 1 s)",
+    b.tables.append({"title": "Step throughput in this process (median of interleaved chunks of about 1 s)",
                      "columns": ["step", "unit", "median", "best chunk", "vs before"], "rows": rows})
     b.notes.append(f"Step throughput measured with OMP_WAIT_POLICY={suites.omp_wait_policy()}; load average "
                    f"{load0} before, {core.load_average()} after. On a CPU shared with other jobs, 2 threads "
                    "can be many times slower than 1 (OpenMP threads spin while waiting for a descheduled peer).")
+    b.notes.append("The Trainer asks glibc's malloc to keep freed memory (gh.utils.keep_freed_memory); the setting "
+                   "is process-wide, so from the in-process rows on, the foils below run with it too.")
 
 
 def _ttq_row(b: Bench, section: str, setup: str, summary: dict[str, Any]) -> dict[str, Any]:

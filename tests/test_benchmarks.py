@@ -10,7 +10,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/ is a folder, not installed
 import gan_helpers as gh  # noqa: E402
-from benchmarks import core, readme, recipe, run, suites, tutorial_dcgan
+from benchmarks import ab_speed, core, readme, recipe, run, suites, tutorial_dcgan
 
 # ------------------------------------------------------------------ quality predicates
 
@@ -304,6 +304,26 @@ def test_step_speed_reports_every_contender(mnist):
     assert set(res) == {"old", "new"} and all(r["per_s"] > 0 and r["threads"] == 1 for r in res.values())
     with pytest.raises(ValueError):
         suites.step_speed({})
+
+
+def test_commit_ab_speed_runs_both_trees_interleaved(mnist, capsys):
+    """ab_speed trains the recipe of an old commit (here HEAD: this tree's) and of this tree, one chunk each."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    def worktrees() -> list[str]:
+        return ab_speed.subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True,
+                                       text=True, check=True).stdout.splitlines()
+
+    before = worktrees()
+    out = ab_speed.main(["--old", "HEAD", "--rounds", "2", "--chunk", "0.2"])
+    assert out["old_commit"] == "HEAD" and set(out) == {"old", "new", "ratio", "old_commit"}
+    for side in ("old", "new"):
+        assert len(out[side]["chunks"]) == 2 and all(c > 0 for c in out[side]["chunks"])
+        assert out[side]["batch"] == 128 and out[side]["threads"] == gh.training.DCGAN_MNIST_THREADS
+    assert out["ratio"] == round(out["new"]["median"] / out["old"]["median"], 2)
+    assert json.loads(capsys.readouterr().out)["ratio"] == out["ratio"]
+    assert worktrees() == before  # the temporary checkout of the old commit is gone
 
 
 def test_samples_cli_saves_1000_samples_in_range(mnist, tmp_path, capsys):

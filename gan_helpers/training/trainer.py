@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .. import losses
 from ..conditional import WithLabels
+from ..utils import keep_freed_memory
 from .config import _FUSED_CPU, OBJECTIVES, OPTIMIZERS, TrainConfig
 from .critic import critic_step, grad_norm
 from .sampling import as_sampler, latent
@@ -74,6 +75,7 @@ class Trainer:
         if self.device.type == "cpu":  # Speed: oneDNN CPU convolutions run faster in NHWC (channels_last)
             for net in (G, D):
                 net.to(memory_format=torch.channels_last)  # changes 4-D conv weights only; MLPs untouched
+            keep_freed_memory()  # Speed: reuse freed activation memory instead of page-faulting it back
         # Samplers that accept generator= (gh.data.GaussianMixture.sample) draw from the trainer's.
         self.sample_real, self.generator = as_sampler(sample_real), generator
         self._scale = float(self.members or 1)  # sum of the members' mean losses
