@@ -141,7 +141,8 @@ def commit_speed_section(b: Bench) -> None:
 
 
 def speed_section(b: Bench) -> None:
-    """Images/s of the recipe at 1 and 2 threads and of the recipe before issue 14, interleaved; real-batch loading."""
+    """The old commit vs this one (commit_speed_section); then, in this process, images/s of the recipe at 1 and
+    2 threads and of the networks and config before issue 14, interleaved; real-batch loading."""
     if b.mnist is not None:
         commit_speed_section(b)
     print("== speed: Trainer.step images/s, interleaved", flush=True)

@@ -1,4 +1,7 @@
-"""The speed choices of gh.training.Trainer: fused optimizers, channels_last on the CPU, reuse_fakes."""
+"""The speed choices of gh.training.Trainer: fused optimizers, channels_last on the CPU, reuse_fakes, the allocator."""
+import subprocess
+import sys
+
 import pytest
 import torch
 from scipy.stats import wasserstein_distance
@@ -94,3 +97,32 @@ def test_reuse_fakes_runs_repeat_and_learn_the_1d_target():
         assert before > 0.5 and after < 0.5 * before, (before, after)
         finals.append([p.detach().clone() for p in G.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*finals))
+
+
+_SAME_NUMBERS_CHILD = r"""
+import sys, torch
+import gan_helpers as gh
+import gan_helpers.training.trainer as trainer_module
+if sys.argv[1] == "off":  # the same Trainer without the allocator setting
+    trainer_module.keep_freed_memory = lambda *args, **kwargs: False
+torch.set_num_threads(1)
+gen = gh.utils.make_generator(0); torch.manual_seed(0)
+images = torch.rand(512, 1, 28, 28, generator=gen) * 2 - 1
+G, D = gh.models.dcgan_mnist()
+trainer = gh.training.Trainer(G, D, gh.data.TensorBatcher(images, gen), gh.training.TrainConfig.dcgan_mnist(),
+                              generator=gen)
+for _ in range(6):
+    trainer.step()
+torch.save([p.detach().clone() for p in list(G.parameters()) + list(D.parameters())], sys.argv[2])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings: Linux only")
+def test_keep_freed_memory_changes_no_trained_number(tmp_path):
+    """The allocator setting only changes where memory comes from: weights after 6 steps are bit-identical."""
+    paths = {mode: tmp_path / f"{mode}.pt" for mode in ("on", "off")}
+    for mode, path in paths.items():
+        subprocess.run([sys.executable, "-c", _SAME_NUMBERS_CHILD, mode, str(path)], check=True)
+    on, off = (torch.load(p) for p in paths.values())
+    assert len(on) == len(off) > 0
+    assert all(torch.equal(a, b) for a, b in zip(on, off))
